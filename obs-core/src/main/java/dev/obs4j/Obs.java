@@ -1,0 +1,497 @@
+/*
+ * Copyright The obs4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package dev.obs4j;
+
+import dev.obs4j.internal.BoundedSpanProcessor;
+import dev.obs4j.internal.MetricsServer;
+import dev.obs4j.internal.OtelExemplarContext;
+import dev.obs4j.internal.SelfMetrics;
+import dev.obs4j.internal.Settings;
+import dev.obs4j.internal.TracedProxy;
+import dev.obs4j.internal.TracingSetup;
+import dev.obs4j.internal.logs.LogCorrelation;
+import dev.obs4j.metrics.CardinalityGuard;
+import dev.obs4j.trace.Propagation;
+import dev.obs4j.trace.SpanCallable;
+import dev.obs4j.trace.SpanErrors;
+import dev.obs4j.trace.SpanRunnable;
+import io.micrometer.core.instrument.Clock;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributesBuilder;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
+import io.opentelemetry.context.propagation.ContextPropagators;
+import io.opentelemetry.context.propagation.TextMapPropagator;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.ReadWriteSpan;
+import io.opentelemetry.sdk.trace.ReadableSpan;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.SdkTracerProviderBuilder;
+import io.opentelemetry.sdk.trace.SpanProcessor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
+import io.opentelemetry.semconv.ServiceAttributes;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one handle a service keeps: OpenTelemetry tracing exported to Jaeger (agent UDP) or OTLP, a
+ * Prometheus-backed Micrometer registry whose histograms carry trace-id exemplars, and trace ids in every
+ * log line written inside a span.
+ *
+ * <pre>{@code
+ * try (Obs obs = Obs.builder().serviceName("orders").build()) {
+ *   Order order = obs.inSpan("load order", () -> repository.load(id));
+ *   OrderService traced = obs.traced(OrderService.class, new DefaultOrderService());
+ * }
+ * }</pre>
+ *
+ * <p>Anything not set on the {@link Builder} is read from system properties, then environment variables,
+ * under the standard names ({@code OTEL_SERVICE_NAME}, {@code OTEL_TRACES_EXPORTER}, {@code JAEGER_AGENT_HOST}
+ * ...; the system property is the lower-case, dotted form: {@code otel.traces.exporter}). A bad value fails
+ * {@link Builder#build()} with an {@link ObsConfigException} that names the setting. Once built, nothing on
+ * a request path throws because of obs4j: export happens off-thread, bounded, and what is dropped is
+ * counted in the {@code obs4j_*} metrics.
+ */
+public final class Obs implements AutoCloseable {
+  /** The instrumentation scope of the spans obs4j itself starts. */
+  public static final String INSTRUMENTATION_NAME = "dev.obs4j";
+
+  private static final Logger log = LoggerFactory.getLogger(Obs.class);
+
+  private final String serviceName;
+  private final OpenTelemetrySdk sdk;
+  private final Tracer tracer;
+  private final Propagation propagation;
+  private final PrometheusMeterRegistry registry;
+  private final List<AutoCloseable> closeables;
+  private final @Nullable MetricsServer metricsServer;
+  private final Duration shutdownTimeout;
+  private final @Nullable Thread shutdownHook;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private Obs(Builder builder) {
+    Settings settings = Settings.fromSystem(builder.settings);
+
+    // Parse everything before starting anything, so a bad value leaves no thread or socket behind.
+    Resource resource = resource(settings, builder.resourceAttributes);
+    this.serviceName = Objects.requireNonNull(resource.getAttribute(ServiceAttributes.SERVICE_NAME));
+    TextMapPropagator propagator = TracingSetup.propagator(settings);
+    int maxQueue = settings.intInRange("OTEL_BSP_MAX_QUEUE_SIZE", 2048, 1, 10_000_000);
+    int maxBatch = settings.intInRange("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", 512, 1, 10_000_000);
+    Duration delay = settings.millis("OTEL_BSP_SCHEDULE_DELAY", Duration.ofSeconds(5), 0, 3_600_000);
+    Duration exportTimeout = settings.millis("OTEL_BSP_EXPORT_TIMEOUT", Duration.ofSeconds(30), 1, 3_600_000);
+    this.shutdownTimeout = settings.millis("OBS4J_SHUTDOWN_TIMEOUT", Duration.ofSeconds(10), 0, 3_600_000);
+    int maxTagValues = settings.intInRange("OBS4J_METRICS_MAX_TAG_VALUES", 100, 1, 1_000_000);
+    boolean jvmMetrics = settings.bool("OBS4J_METRICS_JVM", true);
+    boolean serverEnabled = settings.bool("OBS4J_METRICS_SERVER", false);
+    String serverHost = settings.get("OTEL_EXPORTER_PROMETHEUS_HOST", "127.0.0.1");
+    int serverPort = settings.intInRange("OTEL_EXPORTER_PROMETHEUS_PORT", 9464, 0, 65535);
+    boolean mdc = settings.bool("OBS4J_LOGS_MDC", true);
+    boolean hook = settings.bool("OBS4J_SHUTDOWN_HOOK", true);
+
+    // Metrics first: the tracing pipeline reports on itself through them.
+    this.registry =
+        new PrometheusMeterRegistry(
+            PrometheusConfig.DEFAULT, new PrometheusRegistry(), Clock.SYSTEM, new OtelExemplarContext());
+    List<Tag> commonTags = new ArrayList<>();
+    commonTags.add(Tag.of("service", serviceName));
+    String environment = resource.getAttribute(DEPLOYMENT_ENVIRONMENT);
+    if (environment != null) {
+      commonTags.add(Tag.of("env", environment));
+    }
+    registry.config().commonTags(commonTags);
+    CardinalityGuard guard = new CardinalityGuard(maxTagValues);
+    registry.config().meterFilter(guard);
+    guard.countCollapsedIn(
+        Counter.builder("obs4j.metrics.tag.values.collapsed")
+            .description("Tag values replaced by OTHER because a meter had too many distinct values")
+            .register(registry));
+    this.closeables = new ArrayList<>();
+    if (jvmMetrics) {
+      new JvmMemoryMetrics().bindTo(registry);
+      JvmGcMetrics gc = new JvmGcMetrics();
+      gc.bindTo(registry);
+      closeables.add(gc);
+      new JvmThreadMetrics().bindTo(registry);
+      new ClassLoaderMetrics().bindTo(registry);
+      new ProcessorMetrics().bindTo(registry);
+      new UptimeMetrics().bindTo(registry);
+      new FileDescriptorMetrics().bindTo(registry);
+    }
+    SelfMetrics selfMetrics = new SelfMetrics(registry);
+
+    Sampler sampler = TracingSetup.sampler(settings, serviceName);
+    Map<String, SpanExporter> exporters = TracingSetup.exporters(settings, resource, selfMetrics);
+    SdkTracerProviderBuilder tracing =
+        SdkTracerProvider.builder().setResource(resource).setSampler(sampler);
+    tracing.addSpanProcessor(new StartCounter(selfMetrics.started()));
+    for (Map.Entry<String, SpanExporter> exporter : exporters.entrySet()) {
+      tracing.addSpanProcessor(
+          new BoundedSpanProcessor(
+              exporter.getKey(), exporter.getValue(), selfMetrics, maxQueue, maxBatch, delay, exportTimeout));
+    }
+    for (SpanProcessor processor : builder.processors) {
+      tracing.addSpanProcessor(processor);
+    }
+    this.sdk =
+        OpenTelemetrySdk.builder()
+            .setTracerProvider(tracing.build())
+            .setPropagators(ContextPropagators.create(propagator))
+            .build();
+    this.tracer = sdk.getTracer(INSTRUMENTATION_NAME);
+    this.propagation = new Propagation(propagator);
+
+    LogCorrelation.serviceName(serviceName);
+    if (mdc) {
+      LogCorrelation.installMdc();
+    }
+
+    MetricsServer server = null;
+    if (serverEnabled) {
+      try {
+        server = new MetricsServer(registry, serverHost, serverPort);
+      } catch (IOException | RuntimeException e) {
+        sdk.getSdkTracerProvider().shutdown();
+        throw new ObsConfigException(
+            "OTEL_EXPORTER_PROMETHEUS_PORT",
+            "Cannot serve /metrics on " + serverHost + ":" + serverPort
+                + " (OTEL_EXPORTER_PROMETHEUS_HOST / OTEL_EXPORTER_PROMETHEUS_PORT): " + e,
+            e);
+      }
+    }
+    this.metricsServer = server;
+    this.shutdownHook = hook ? new Thread(this::close, "obs4j-shutdown") : null;
+    if (shutdownHook != null) {
+      Runtime.getRuntime().addShutdownHook(shutdownHook);
+    }
+    log.debug(
+        "obs4j started for service {}: exporters {}, sampler {}, propagators {}",
+        serviceName,
+        exporters.keySet(),
+        sampler.getDescription(),
+        propagator.fields());
+  }
+
+  private static final io.opentelemetry.api.common.AttributeKey<String> DEPLOYMENT_ENVIRONMENT =
+      io.opentelemetry.api.common.AttributeKey.stringKey("deployment.environment.name");
+
+  private static Resource resource(Settings settings, Map<String, String> inCode) {
+    AttributesBuilder attributes = io.opentelemetry.api.common.Attributes.builder();
+    settings.keyValues("OTEL_RESOURCE_ATTRIBUTES").forEach(attributes::put);
+    inCode.forEach(attributes::put);
+    String service = settings.get("OTEL_SERVICE_NAME");
+    if (service == null) {
+      service = settings.get("JAEGER_SERVICE_NAME");
+    }
+    if (service != null) {
+      attributes.put(ServiceAttributes.SERVICE_NAME, service);
+    }
+    String version = settings.get("OBS4J_SERVICE_VERSION");
+    if (version != null) {
+      attributes.put(ServiceAttributes.SERVICE_VERSION, version);
+    }
+    String environment = settings.get("OBS4J_ENVIRONMENT");
+    if (environment != null) {
+      attributes.put(DEPLOYMENT_ENVIRONMENT, environment);
+    }
+    return Resource.getDefault().merge(Resource.create(attributes.build()));
+  }
+
+  /** Starts a builder; see the class comment for how settings are found. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The service name this handle reports as ({@code service.name}). */
+  public String serviceName() {
+    return serviceName;
+  }
+
+  /** The OpenTelemetry instance, for libraries that take one. */
+  public OpenTelemetry openTelemetry() {
+    return sdk;
+  }
+
+  /** The tracer of scope {@value #INSTRUMENTATION_NAME}. */
+  public Tracer tracer() {
+    return tracer;
+  }
+
+  /** Inject and extract trace context with every configured propagator. */
+  public Propagation propagation() {
+    return propagation;
+  }
+
+  /** The Micrometer registry that Prometheus scrapes (with exemplars in the OpenMetrics format). */
+  public PrometheusMeterRegistry meterRegistry() {
+    return registry;
+  }
+
+  /** Where the built-in {@code /metrics} server listens, or null when it is off. */
+  public @Nullable InetSocketAddress metricsServerAddress() {
+    MetricsServer server = metricsServer;
+    return server == null ? null : server.address();
+  }
+
+  /**
+   * Wraps {@code target} so that methods annotated with OpenTelemetry's {@code @WithSpan} (on the interface
+   * or on the implementation) run in a span, with {@code @SpanAttribute} parameters as attributes.
+   * Exceptions are recorded and rethrown unchanged; a returned {@code CompletionStage} ends its span when it
+   * completes.
+   */
+  public <T> T traced(Class<T> iface, T target) {
+    return TracedProxy.create(iface, target, tracer);
+  }
+
+  /** Runs {@code code} in an INTERNAL span named {@code name}, current while it runs; returns its result. */
+  public <T extends @Nullable Object, E extends Throwable> T inSpan(String name, SpanCallable<T, E> code)
+      throws E {
+    return inSpan(name, SpanKind.INTERNAL, code);
+  }
+
+  /** Runs {@code code} in a span of {@code kind} named {@code name}; errors are recorded and rethrown. */
+  public <T extends @Nullable Object, E extends Throwable> T inSpan(
+      String name, SpanKind kind, SpanCallable<T, E> code) throws E {
+    Span span = tracer.spanBuilder(name).setSpanKind(kind).startSpan();
+    try (Scope ignored = span.makeCurrent()) {
+      return code.call();
+    } catch (Throwable t) {
+      SpanErrors.record(span, t);
+      throw t;
+    } finally {
+      span.end();
+    }
+  }
+
+  /** Runs {@code code} in an INTERNAL span named {@code name}. */
+  public <E extends Throwable> void runInSpan(String name, SpanRunnable<E> code) throws E {
+    inSpan(
+        name,
+        SpanKind.INTERNAL,
+        () -> {
+          code.run();
+          return null;
+        });
+  }
+
+  /** The context that {@link #propagation()} would extract from {@code headers}. */
+  public Context extract(Map<String, String> headers) {
+    return propagation.extract(headers);
+  }
+
+  /** Whether {@link #close()} has run. */
+  public boolean isClosed() {
+    return closed.get();
+  }
+
+  /**
+   * Flushes pending spans (waiting at most {@code OBS4J_SHUTDOWN_TIMEOUT}), stops exporters and the metrics
+   * server. Closing twice is harmless; afterwards spans are no longer recorded, and nothing throws.
+   */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    Thread hook = shutdownHook;
+    if (hook != null && Thread.currentThread() != hook) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException alreadyShuttingDown) {
+        // the JVM is exiting; the hook runs anyway and finds us closed
+      }
+    }
+    try {
+      if (!sdk.getSdkTracerProvider()
+          .shutdown()
+          .join(shutdownTimeout.toMillis(), TimeUnit.MILLISECONDS)
+          .isSuccess()) {
+        log.warn("obs4j could not flush every span within {} ms (OBS4J_SHUTDOWN_TIMEOUT)", shutdownTimeout.toMillis());
+      }
+    } catch (RuntimeException e) {
+      log.warn("obs4j tracing shutdown failed", e);
+    }
+    MetricsServer server = metricsServer;
+    if (server != null) {
+      server.close();
+    }
+    for (AutoCloseable closeable : closeables) {
+      try {
+        closeable.close();
+      } catch (Exception e) {
+        log.debug("obs4j could not close {}", closeable, e);
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Obs{" + serviceName + (closed.get() ? ", closed" : "") + "}";
+  }
+
+  /** Counts started spans for the self-metrics; cheap enough for the request path. */
+  private static final class StartCounter implements SpanProcessor {
+    private final Counter started;
+
+    StartCounter(Counter started) {
+      this.started = started;
+    }
+
+    @Override
+    public void onStart(Context parentContext, ReadWriteSpan span) {
+      started.increment();
+    }
+
+    @Override
+    public boolean isStartRequired() {
+      return true;
+    }
+
+    @Override
+    public void onEnd(ReadableSpan span) {}
+
+    @Override
+    public boolean isEndRequired() {
+      return false;
+    }
+  }
+
+  /**
+   * Builds an {@link Obs}. Every setter sets one setting by its standard name; anything not set here is read
+   * from system properties, then environment variables. See the configuration table in the documentation.
+   */
+  public static final class Builder {
+    private final Map<String, String> settings = new LinkedHashMap<>();
+    private final Map<String, String> resourceAttributes = new LinkedHashMap<>();
+    private final List<SpanProcessor> processors = new ArrayList<>();
+
+    private Builder() {}
+
+    /**
+     * Sets any setting by its environment-variable name, e.g. {@code set("OTEL_TRACES_SAMPLER",
+     * "traceidratio")}. A value set here wins over system properties and the environment.
+     */
+    public Builder set(String setting, String value) {
+      settings.put(Objects.requireNonNull(setting, "setting"), Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
+    /** {@code OTEL_SERVICE_NAME}: the service name every span, metric and log line carries. */
+    public Builder serviceName(String name) {
+      return set("OTEL_SERVICE_NAME", name);
+    }
+
+    /** {@code OBS4J_SERVICE_VERSION}: the {@code service.version} resource attribute. */
+    public Builder serviceVersion(String version) {
+      return set("OBS4J_SERVICE_VERSION", version);
+    }
+
+    /** {@code OBS4J_ENVIRONMENT}: {@code deployment.environment.name}, and the {@code env} metric tag. */
+    public Builder environment(String environment) {
+      return set("OBS4J_ENVIRONMENT", environment);
+    }
+
+    /** Adds one resource attribute, on top of {@code OTEL_RESOURCE_ATTRIBUTES}. */
+    public Builder resourceAttribute(String key, String value) {
+      resourceAttributes.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
+    /** {@code OTEL_TRACES_EXPORTER}: any of {@code jaeger}, {@code otlp}, {@code logging}, or {@code none}. */
+    public Builder tracesExporter(String... exporters) {
+      return set("OTEL_TRACES_EXPORTER", String.join(",", exporters));
+    }
+
+    /** {@code JAEGER_AGENT_HOST} and {@code JAEGER_AGENT_PORT}: where the jaeger exporter sends UDP. */
+    public Builder jaegerAgent(String host, int port) {
+      set("JAEGER_AGENT_HOST", host);
+      return set("JAEGER_AGENT_PORT", Integer.toString(port));
+    }
+
+    /** {@code OTEL_EXPORTER_OTLP_ENDPOINT}: the collector's base URL. */
+    public Builder otlpEndpoint(String endpoint) {
+      return set("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint);
+    }
+
+    /** {@code OTEL_EXPORTER_OTLP_PROTOCOL}: {@code http/protobuf} (default) or {@code grpc}. */
+    public Builder otlpProtocol(String protocol) {
+      return set("OTEL_EXPORTER_OTLP_PROTOCOL", protocol);
+    }
+
+    /** {@code OTEL_TRACES_SAMPLER}, e.g. {@code parentbased_traceidratio}. */
+    public Builder sampler(String sampler) {
+      return set("OTEL_TRACES_SAMPLER", sampler);
+    }
+
+    /** {@code OTEL_TRACES_SAMPLER} and {@code OTEL_TRACES_SAMPLER_ARG}, e.g. {@code ("ratelimiting", "10")}. */
+    public Builder sampler(String sampler, String argument) {
+      set("OTEL_TRACES_SAMPLER", sampler);
+      return set("OTEL_TRACES_SAMPLER_ARG", argument);
+    }
+
+    /** {@code OTEL_PROPAGATORS}: any of {@code tracecontext, baggage, jaeger, b3, b3multi}. */
+    public Builder propagators(String... propagators) {
+      return set("OTEL_PROPAGATORS", String.join(",", propagators));
+    }
+
+    /** Turns on the built-in {@code /metrics} server on {@code host:port} (port 0: any free port). */
+    public Builder metricsServer(String host, int port) {
+      set("OBS4J_METRICS_SERVER", "true");
+      set("OTEL_EXPORTER_PROMETHEUS_HOST", host);
+      return set("OTEL_EXPORTER_PROMETHEUS_PORT", Integer.toString(port));
+    }
+
+    /** {@code OBS4J_SHUTDOWN_HOOK}: whether a JVM shutdown hook closes this handle (default true). */
+    public Builder shutdownHook(boolean enabled) {
+      return set("OBS4J_SHUTDOWN_HOOK", Boolean.toString(enabled));
+    }
+
+    /**
+     * Adds a span processor of your own after obs4j's exporters, e.g. a {@code SimpleSpanProcessor} over an
+     * in-memory exporter in tests. It runs on the request thread: it must be fast and must not throw.
+     */
+    public Builder addSpanProcessor(SpanProcessor processor) {
+      processors.add(Objects.requireNonNull(processor, "processor"));
+      return this;
+    }
+
+    /**
+     * Builds the handle, starting the exporters (and the metrics server if asked for).
+     *
+     * @throws ObsConfigException if a setting has a value obs4j cannot use; the message names it
+     */
+    public Obs build() {
+      return new Obs(this);
+    }
+  }
+}

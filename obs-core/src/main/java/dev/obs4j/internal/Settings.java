@@ -1,0 +1,220 @@
+/*
+ * Copyright The obs4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package dev.obs4j.internal;
+
+import dev.obs4j.ObsConfigException;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Internal, not for public use. Reads settings by their environment-variable name: a value set in code
+ * wins, then the system property (lower case, dots for underscores: {@code OTEL_SERVICE_NAME} is
+ * {@code otel.service.name}), then the environment variable. Every parse failure names the setting.
+ */
+public final class Settings {
+  private final Map<String, String> code;
+  private final Function<String, @Nullable String> properties;
+  private final Function<String, @Nullable String> environment;
+
+  public Settings(
+      Map<String, String> code,
+      Function<String, @Nullable String> properties,
+      Function<String, @Nullable String> environment) {
+    this.code = Collections.unmodifiableMap(new LinkedHashMap<>(code));
+    this.properties = properties;
+    this.environment = environment;
+  }
+
+  /** Settings from code, then {@link System#getProperty}, then {@link System#getenv}. */
+  public static Settings fromSystem(Map<String, String> code) {
+    return new Settings(code, System::getProperty, System::getenv);
+  }
+
+  public static String propertyName(String name) {
+    return name.toLowerCase(Locale.ROOT).replace('_', '.');
+  }
+
+  /** The raw value, trimmed, or null when not set anywhere (an empty value counts as not set). */
+  public @Nullable String get(String name) {
+    String value = code.get(name);
+    if (value == null) {
+      value = properties.apply(propertyName(name));
+    }
+    if (value == null) {
+      value = environment.apply(name);
+    }
+    if (value == null) {
+      return null;
+    }
+    value = value.trim();
+    return value.isEmpty() ? null : value;
+  }
+
+  public boolean isSet(String name) {
+    return get(name) != null;
+  }
+
+  public String get(String name, String defaultValue) {
+    String value = get(name);
+    return value == null ? defaultValue : value;
+  }
+
+  public static ObsConfigException invalid(String name, String value, String accepted) {
+    return new ObsConfigException(
+        name,
+        "Invalid value '"
+            + value
+            + "' for setting "
+            + name
+            + " (system property "
+            + propertyName(name)
+            + "): expected "
+            + accepted);
+  }
+
+  /** One of {@code accepted} (compared case-insensitively), returned in lower case. */
+  public String oneOf(String name, String defaultValue, Set<String> accepted) {
+    String value = get(name, defaultValue).toLowerCase(Locale.ROOT);
+    if (!accepted.contains(value)) {
+      throw invalid(name, value, "one of " + String.join(", ", accepted));
+    }
+    return value;
+  }
+
+  /** A comma-separated list whose every entry is one of {@code accepted}, in lower case. */
+  public List<String> listOf(String name, String defaultValue, Set<String> accepted) {
+    String raw = get(name, defaultValue);
+    List<String> out = new ArrayList<>();
+    for (String part : raw.split(",", -1)) {
+      String entry = part.trim().toLowerCase(Locale.ROOT);
+      if (!accepted.contains(entry)) {
+        throw invalid(
+            name, raw, "a comma-separated list of " + String.join(", ", accepted) + " (got '" + entry + "')");
+      }
+      if (!out.contains(entry)) {
+        out.add(entry);
+      }
+    }
+    return Collections.unmodifiableList(out);
+  }
+
+  public boolean bool(String name, boolean defaultValue) {
+    String value = get(name);
+    if (value == null) {
+      return defaultValue;
+    }
+    switch (value.toLowerCase(Locale.ROOT)) {
+      case "true":
+        return true;
+      case "false":
+        return false;
+      default:
+        throw invalid(name, value, "true or false");
+    }
+  }
+
+  public int intInRange(String name, int defaultValue, int min, int max) {
+    String value = get(name);
+    if (value == null) {
+      return defaultValue;
+    }
+    return parseInt(name, value, min, max);
+  }
+
+  public static int parseInt(String name, String value, int min, int max) {
+    try {
+      int parsed = Integer.parseInt(value);
+      if (parsed >= min && parsed <= max) {
+        return parsed;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw invalid(name, value, "a whole number from " + min + " to " + max);
+  }
+
+  public static double parseDouble(String name, String value, double min, double max) {
+    try {
+      double parsed = Double.parseDouble(value);
+      if (parsed >= min && parsed <= max) {
+        return parsed;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw invalid(name, value, "a number from " + min + " to " + max);
+  }
+
+  /** Milliseconds, as the OTel specification gives durations in the environment. */
+  public Duration millis(String name, Duration defaultValue, long min, long max) {
+    String value = get(name);
+    if (value == null) {
+      return defaultValue;
+    }
+    try {
+      long parsed = Long.parseLong(value);
+      if (parsed >= min && parsed <= max) {
+        return Duration.ofMillis(parsed);
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw invalid(name, value, "a number of milliseconds from " + min + " to " + max);
+  }
+
+  /** An absolute http or https URL. */
+  public static URI httpUrl(String name, String value) {
+    try {
+      URI uri = new URI(value);
+      String scheme = uri.getScheme();
+      if (("http".equals(scheme) || "https".equals(scheme)) && uri.getHost() != null) {
+        return uri;
+      }
+    } catch (java.net.URISyntaxException e) {
+      // reported below
+    }
+    throw invalid(name, value, "an absolute http:// or https:// URL such as http://localhost:4318");
+  }
+
+  /**
+   * {@code key=value,key=value} as in {@code OTEL_RESOURCE_ATTRIBUTES}; values are percent-decoded.
+   */
+  public Map<String, String> keyValues(String name) {
+    String raw = get(name);
+    Map<String, String> out = new LinkedHashMap<>();
+    if (raw == null) {
+      return out;
+    }
+    for (String pair : raw.split(",", -1)) {
+      if (pair.isBlank()) {
+        continue;
+      }
+      int eq = pair.indexOf('=');
+      String key = eq < 0 ? "" : pair.substring(0, eq).trim();
+      if (key.isEmpty()) {
+        throw invalid(name, raw, "comma-separated key=value pairs (got '" + pair.trim() + "')");
+      }
+      String value;
+      try {
+        value = URLDecoder.decode(pair.substring(eq + 1).trim(), StandardCharsets.UTF_8);
+      } catch (IllegalArgumentException e) {
+        throw invalid(name, raw, "percent-encoded values (bad escape in '" + pair.trim() + "')");
+      }
+      out.put(key, value);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,276 @@
+/*
+ * Copyright The obs4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package dev.obs4j.internal;
+
+import dev.obs4j.ObsConfigException;
+import dev.obs4j.internal.jaeger.JaegerUdpSpanExporter;
+import io.opentelemetry.api.baggage.propagation.W3CBaggagePropagator;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.propagation.TextMapPropagator;
+import io.opentelemetry.exporter.logging.LoggingSpanExporter;
+import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
+import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
+import io.opentelemetry.extension.trace.propagation.B3Propagator;
+import io.opentelemetry.extension.trace.propagation.JaegerPropagator;
+import io.opentelemetry.sdk.extension.trace.jaeger.sampler.JaegerRemoteSampler;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Internal, not for public use. Turns settings into the sampler, the propagators and the exporters. Every
+ * bad value fails here, at build time, with the setting's name.
+ */
+public final class TracingSetup {
+  public static final Set<String> EXPORTERS = Set.of("jaeger", "otlp", "logging", "none");
+  public static final Set<String> PROPAGATORS =
+      new LinkedHashSet<>(List.of("tracecontext", "baggage", "jaeger", "b3", "b3multi", "none"));
+  public static final Set<String> SAMPLERS =
+      new LinkedHashSet<>(
+          List.of(
+              "always_on",
+              "always_off",
+              "traceidratio",
+              "parentbased_always_on",
+              "parentbased_always_off",
+              "parentbased_traceidratio",
+              "ratelimiting",
+              "parentbased_ratelimiting",
+              "jaeger_remote",
+              "parentbased_jaeger_remote"));
+  public static final Set<String> JAEGER_SAMPLERS =
+      new LinkedHashSet<>(List.of("const", "probabilistic", "ratelimiting", "remote"));
+  public static final Set<String> OTLP_PROTOCOLS = new LinkedHashSet<>(List.of("http/protobuf", "grpc"));
+
+  private TracingSetup() {}
+
+  // ---- propagators ----
+
+  // JaegerPropagator is deprecated upstream (Jaeger itself now recommends W3C), but uber-trace-id is what
+  // existing Jaeger-instrumented services send and read, so obs4j keeps speaking it.
+  @SuppressWarnings("deprecation")
+  public static TextMapPropagator propagator(Settings settings) {
+    List<String> names = settings.listOf("OTEL_PROPAGATORS", "tracecontext,baggage,jaeger", PROPAGATORS);
+    List<TextMapPropagator> propagators = new ArrayList<>();
+    for (String name : names) {
+      switch (name) {
+        case "tracecontext":
+          propagators.add(W3CTraceContextPropagator.getInstance());
+          break;
+        case "baggage":
+          propagators.add(W3CBaggagePropagator.getInstance());
+          break;
+        case "jaeger":
+          propagators.add(JaegerPropagator.getInstance());
+          break;
+        case "b3":
+          propagators.add(B3Propagator.injectingSingleHeader());
+          break;
+        case "b3multi":
+          propagators.add(B3Propagator.injectingMultiHeaders());
+          break;
+        default: // none
+          if (names.size() > 1) {
+            throw Settings.invalid(
+                "OTEL_PROPAGATORS", String.join(",", names), "'none' alone, or a list without 'none'");
+          }
+      }
+    }
+    return TextMapPropagator.composite(propagators);
+  }
+
+  // ---- samplers ----
+
+  public static Sampler sampler(Settings settings, String serviceName) {
+    if (settings.isSet("OTEL_TRACES_SAMPLER") || !settings.isSet("JAEGER_SAMPLER_TYPE")) {
+      return otelSampler(settings, serviceName);
+    }
+    String type = settings.oneOf("JAEGER_SAMPLER_TYPE", "remote", JAEGER_SAMPLERS);
+    String param = settings.get("JAEGER_SAMPLER_PARAM");
+    Sampler root;
+    switch (type) {
+      case "const":
+        double on = param == null ? 1 : Settings.parseDouble("JAEGER_SAMPLER_PARAM", param, 0, 1);
+        if (on != 0 && on != 1) {
+          throw Settings.invalid("JAEGER_SAMPLER_PARAM", param, "0 or 1 for the const sampler");
+        }
+        root = on == 1 ? Sampler.alwaysOn() : Sampler.alwaysOff();
+        break;
+      case "probabilistic":
+        root =
+            Sampler.traceIdRatioBased(
+                param == null ? 0.001 : Settings.parseDouble("JAEGER_SAMPLER_PARAM", param, 0, 1));
+        break;
+      case "ratelimiting":
+        root = new RateLimitingSampler(perSecond("JAEGER_SAMPLER_PARAM", param == null ? "1" : param));
+        break;
+      default: // remote
+        String hostPort = settings.get("JAEGER_SAMPLER_MANAGER_HOST_PORT", "localhost:5779");
+        URI endpoint = Settings.httpUrl("JAEGER_SAMPLER_MANAGER_HOST_PORT", "http://" + hostPort);
+        double initial = param == null ? 0.001 : Settings.parseDouble("JAEGER_SAMPLER_PARAM", param, 0, 1);
+        root = remote("JAEGER_SAMPLER_TYPE", endpoint.toString(), serviceName, Duration.ofMinutes(1), initial);
+    }
+    // Jaeger clients always honoured the caller's decision; so does the parent-based wrapper.
+    return Sampler.parentBased(root);
+  }
+
+  private static Sampler otelSampler(Settings settings, String serviceName) {
+    String name = settings.oneOf("OTEL_TRACES_SAMPLER", "parentbased_always_on", SAMPLERS);
+    String arg = settings.get("OTEL_TRACES_SAMPLER_ARG");
+    boolean parentBased = name.startsWith("parentbased_");
+    String base = parentBased ? name.substring("parentbased_".length()) : name;
+    Sampler root;
+    switch (base) {
+      case "always_on":
+        root = Sampler.alwaysOn();
+        break;
+      case "always_off":
+        root = Sampler.alwaysOff();
+        break;
+      case "traceidratio":
+        root =
+            Sampler.traceIdRatioBased(
+                arg == null ? 1.0 : Settings.parseDouble("OTEL_TRACES_SAMPLER_ARG", arg, 0, 1));
+        break;
+      case "ratelimiting":
+        root = new RateLimitingSampler(perSecond("OTEL_TRACES_SAMPLER_ARG", arg == null ? "1" : arg));
+        break;
+      default: // jaeger_remote
+        Map<String, String> args = remoteArgs(arg);
+        String endpoint = args.getOrDefault("endpoint", "http://localhost:5779");
+        Settings.httpUrl("OTEL_TRACES_SAMPLER_ARG", endpoint);
+        long pollMs =
+            Settings.parseInt(
+                "OTEL_TRACES_SAMPLER_ARG", args.getOrDefault("pollingIntervalMs", "60000"), 100, Integer.MAX_VALUE);
+        double initial =
+            Settings.parseDouble(
+                "OTEL_TRACES_SAMPLER_ARG", args.getOrDefault("initialSamplingRate", "0.001"), 0, 1);
+        root = remote("OTEL_TRACES_SAMPLER", endpoint, serviceName, Duration.ofMillis(pollMs), initial);
+    }
+    return parentBased ? Sampler.parentBased(root) : root;
+  }
+
+  private static double perSecond(String setting, String value) {
+    double perSecond = Settings.parseDouble(setting, value, 0, 1_000_000);
+    if (perSecond <= 0) {
+      throw Settings.invalid(setting, value, "a number of traces per second above 0");
+    }
+    return perSecond;
+  }
+
+  private static Map<String, String> remoteArgs(String arg) {
+    Map<String, String> out = new LinkedHashMap<>();
+    if (arg == null) {
+      return out;
+    }
+    for (String pair : arg.split(",", -1)) {
+      int eq = pair.indexOf('=');
+      String key = eq < 0 ? "" : pair.substring(0, eq).trim();
+      if (!Set.of("endpoint", "pollingIntervalMs", "initialSamplingRate").contains(key)) {
+        throw Settings.invalid(
+            "OTEL_TRACES_SAMPLER_ARG",
+            arg,
+            "endpoint=URL,pollingIntervalMs=N,initialSamplingRate=R for jaeger_remote (got '" + pair + "')");
+      }
+      out.put(key, pair.substring(eq + 1).trim());
+    }
+    return out;
+  }
+
+  private static Sampler remote(
+      String setting, String endpoint, String serviceName, Duration poll, double initialRate) {
+    try {
+      return JaegerRemoteSampler.builder()
+          .setEndpoint(endpoint)
+          .setServiceName(serviceName)
+          .setPollingInterval(poll)
+          .setInitialSampler(Sampler.traceIdRatioBased(initialRate))
+          .build();
+    } catch (RuntimeException | LinkageError e) {
+      throw new ObsConfigException(
+          setting,
+          "The Jaeger remote sampler (setting "
+              + setting
+              + ") speaks gRPC and needs a gRPC sender on the class path, e.g."
+              + " io.opentelemetry:opentelemetry-exporter-sender-okhttp: "
+              + e,
+          e);
+    }
+  }
+
+  // ---- exporters ----
+
+  /** Exporters by name (jaeger, otlp, logging); empty for none. */
+  public static Map<String, SpanExporter> exporters(
+      Settings settings, Resource resource, SelfMetrics metrics) {
+    List<String> names = settings.listOf("OTEL_TRACES_EXPORTER", "jaeger", EXPORTERS);
+    if (names.contains("none") && names.size() > 1) {
+      throw Settings.invalid(
+          "OTEL_TRACES_EXPORTER", String.join(",", names), "'none' alone, or a list of jaeger, otlp, logging");
+    }
+    // Parse every exporter's settings first, so that a bad value fails before anything starts.
+    String host = settings.get("JAEGER_AGENT_HOST", "localhost");
+    int port = settings.intInRange("JAEGER_AGENT_PORT", 6831, 1, 65535);
+    Duration timeout = settings.millis("OTEL_EXPORTER_OTLP_TIMEOUT", Duration.ofSeconds(10), 1, 600_000);
+    Map<String, SpanExporter> out = new LinkedHashMap<>();
+    for (String name : names) {
+      switch (name) {
+        case "jaeger":
+          out.put(name, new JaegerUdpSpanExporter(host, port, resource, metrics));
+          break;
+        case "otlp":
+          out.put(name, otlp(settings, timeout));
+          break;
+        case "logging":
+          out.put(name, LoggingSpanExporter.create());
+          break;
+        default: // none
+      }
+    }
+    return out;
+  }
+
+  private static SpanExporter otlp(Settings settings, Duration timeout) {
+    String protocolSetting =
+        settings.isSet("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL")
+            ? "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"
+            : "OTEL_EXPORTER_OTLP_PROTOCOL";
+    String protocol = settings.oneOf(protocolSetting, "http/protobuf", OTLP_PROTOCOLS);
+    boolean grpc = protocol.equals("grpc");
+    String endpoint;
+    if (settings.isSet("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")) {
+      endpoint = settings.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "");
+      Settings.httpUrl("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", endpoint);
+    } else {
+      String base = settings.get("OTEL_EXPORTER_OTLP_ENDPOINT", grpc ? "http://localhost:4317" : "http://localhost:4318");
+      Settings.httpUrl("OTEL_EXPORTER_OTLP_ENDPOINT", base);
+      endpoint = grpc ? base : (base.endsWith("/") ? base : base + "/") + "v1/traces";
+    }
+    if (!grpc) {
+      return OtlpHttpSpanExporter.builder().setEndpoint(endpoint).setTimeout(timeout).build();
+    }
+    try {
+      return OtlpGrpcSpanExporter.builder().setEndpoint(endpoint).setTimeout(timeout).build();
+    } catch (RuntimeException | LinkageError e) {
+      throw new ObsConfigException(
+          protocolSetting,
+          "OTLP over gRPC (setting "
+              + protocolSetting
+              + "=grpc) needs a gRPC sender on the class path, e.g."
+              + " io.opentelemetry:opentelemetry-exporter-sender-okhttp; or use http/protobuf, which runs on"
+              + " the JDK's HTTP client: "
+              + e,
+          e);
+    }
+  }
+}

@@ -1,0 +1,38 @@
+/*
+ * Copyright The obs4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package dev.obs4j.internal.logs;
+
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.logging.log4j.core.util.ContextDataProvider;
+
+/**
+ * Internal, not for public use. log4j2 asks this provider, found through {@code META-INF/services}, for
+ * context data at the moment an event is logged: the current span's {@code trace_id}, {@code span_id} and
+ * {@code trace_flags}, and {@code service.name}. It costs nothing on lines logged outside a span and does
+ * not depend on the MDC wrapper being installed in time. Written here rather than taking OpenTelemetry's
+ * alpha {@code opentelemetry-log4j-context-data} artifact, which brings its own autoconfigured SDK hooks.
+ */
+public final class Log4j2ContextDataProvider implements ContextDataProvider {
+  @Override
+  public Map<String, String> supplyContextData() {
+    String service = LogCorrelation.serviceName();
+    SpanContext context = Span.current().getSpanContext();
+    if (!context.isValid()) {
+      return service.isEmpty() ? Collections.emptyMap() : Collections.singletonMap("service.name", service);
+    }
+    Map<String, String> data = new HashMap<>(8);
+    data.put(MdcContextStorage.TRACE_ID, context.getTraceId());
+    data.put(MdcContextStorage.SPAN_ID, context.getSpanId());
+    data.put(MdcContextStorage.TRACE_FLAGS, context.getTraceFlags().asHex());
+    if (!service.isEmpty()) {
+      data.put("service.name", service);
+    }
+    return data;
+  }
+}

@@ -1,0 +1,145 @@
+/*
+ * Copyright The obs4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package dev.obs4j.trace;
+
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapGetter;
+import io.opentelemetry.context.propagation.TextMapPropagator;
+import io.opentelemetry.context.propagation.TextMapSetter;
+import java.util.Collection;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.BiFunction;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Carries trace context in and out of any carrier (HTTP headers, message headers, a map) with every
+ * configured propagator: extract accepts any of them, inject writes all of them. A malformed header never
+ * throws: it is ignored and the result is a context without a remote parent.
+ *
+ * <pre>{@code
+ * Map<String, String> headers = new HashMap<>();
+ * obs.propagation().inject(headers);                 // before sending
+ * Context parent = obs.propagation().extract(headers); // on receipt
+ * }</pre>
+ */
+public final class Propagation {
+  private static final TextMapGetter<Map<String, String>> MAP_GETTER =
+      new TextMapGetter<>() {
+        @Override
+        public Iterable<String> keys(Map<String, String> carrier) {
+          return carrier.keySet();
+        }
+
+        @Override
+        public @Nullable String get(@Nullable Map<String, String> carrier, String key) {
+          if (carrier == null) {
+            return null;
+          }
+          String value = carrier.get(key);
+          if (value == null) {
+            // Header names are case-insensitive; most carriers hold them as they arrived.
+            for (Map.Entry<String, String> e : carrier.entrySet()) {
+              if (e.getKey() != null && e.getKey().equalsIgnoreCase(key)) {
+                return e.getValue();
+              }
+            }
+          }
+          return value;
+        }
+      };
+
+  private final TextMapPropagator propagator;
+
+  /** Wraps {@code propagator}; obs4j users get theirs from {@code Obs.propagation()}. */
+  public Propagation(TextMapPropagator propagator) {
+    this.propagator = Objects.requireNonNull(propagator, "propagator");
+  }
+
+  /** The composite OpenTelemetry propagator behind this helper. */
+  public TextMapPropagator propagator() {
+    return propagator;
+  }
+
+  /** The header (or field) names this propagation may read or write, in lower case. */
+  public Collection<String> fields() {
+    return propagator.fields();
+  }
+
+  /** Writes the current context into {@code headers}. */
+  public void inject(Map<String, String> headers) {
+    inject(Context.current(), headers, Map::put);
+  }
+
+  /**
+   * Writes {@code context} into {@code carrier} through {@code setter}, e.g.
+   * {@code inject(Context.current(), requestBuilder, HttpRequest.Builder::setHeader)}.
+   */
+  public <C> void inject(Context context, C carrier, HeaderSetter<? super C> setter) {
+    Objects.requireNonNull(setter, "setter");
+    try {
+      propagator.inject(
+          context,
+          carrier,
+          (TextMapSetter<C>)
+              (c, key, value) -> {
+                if (c != null) {
+                  setter.set(c, key, value);
+                }
+              });
+    } catch (RuntimeException ignored) {
+      // A carrier that refuses a header must not fail the caller.
+    }
+  }
+
+  /** Reads a context from {@code headers} (names matched case-insensitively), on top of the current one. */
+  public Context extract(Map<String, String> headers) {
+    return extract(Context.current(), headers, MAP_GETTER);
+  }
+
+  /**
+   * Reads a context from {@code carrier} through {@code getter}, which returns the first value of a header
+   * or null, on top of the current context.
+   */
+  public <C> Context extract(C carrier, BiFunction<? super C, String, @Nullable String> getter) {
+    Objects.requireNonNull(getter, "getter");
+    return extract(
+        Context.current(),
+        carrier,
+        new TextMapGetter<C>() {
+          @Override
+          public Iterable<String> keys(C c) {
+            return propagator.fields();
+          }
+
+          @Override
+          public @Nullable String get(@Nullable C c, String key) {
+            return c == null ? null : getter.apply(c, key);
+          }
+        });
+  }
+
+  /** Reads a context with an OpenTelemetry getter; a malformed header yields {@code parent} unchanged. */
+  public <C> Context extract(Context parent, C carrier, TextMapGetter<C> getter) {
+    try {
+      return propagator.extract(parent, carrier, getter);
+    } catch (RuntimeException e) {
+      return parent;
+    }
+  }
+
+  /** Sets one header on a carrier; the carrier decides whether a second value replaces the first. */
+  @FunctionalInterface
+  public interface HeaderSetter<C> {
+    /** Sets header {@code name} to {@code value} on {@code carrier}. */
+    void set(C carrier, String name, String value);
+  }
+
+  @Override
+  public String toString() {
+    return "Propagation" + propagator.fields().toString().toLowerCase(Locale.ROOT);
+  }
+}

@@ -1,0 +1,67 @@
+/*
+ * Copyright The obs4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package dev.obs4j.trace;
+
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.UndeclaredThrowableException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Records an error on a span the same way everywhere in obs4j: status {@code ERROR} with the exception's
+ * message, an {@code exception} event (type, message, stack trace), and the {@code error.type} attribute.
+ * The Jaeger exporter adds the {@code error=true} tag that Jaeger's UI searches for to every span whose
+ * status is {@code ERROR}.
+ *
+ * <pre>{@code
+ * try {
+ *   work();
+ * } catch (IOException e) {
+ *   SpanErrors.record(Span.current(), e);
+ *   throw e;
+ * }
+ * }</pre>
+ */
+public final class SpanErrors {
+  /** Semantic-convention attribute for the class of error that ended an operation. */
+  public static final AttributeKey<String> ERROR_TYPE = AttributeKey.stringKey("error.type");
+
+  private SpanErrors() {}
+
+  /** Marks {@code span} as failed by {@code error}; never throws. */
+  public static void record(Span span, Throwable error) {
+    try {
+      Throwable cause = unwrap(error);
+      span.setStatus(StatusCode.ERROR, String.valueOf(cause.getMessage()));
+      span.setAttribute(ERROR_TYPE, cause.getClass().getName());
+      span.recordException(cause);
+    } catch (RuntimeException ignored) {
+      // Never fail the caller because of tracing.
+    }
+  }
+
+  /** Marks {@code span} as failed without an exception, e.g. for an HTTP 500 response. */
+  public static void record(Span span, String errorType, @Nullable String description) {
+    span.setStatus(StatusCode.ERROR, description == null ? "" : description);
+    span.setAttribute(ERROR_TYPE, errorType);
+  }
+
+  /** The exception behind the wrappers that futures and reflection add. */
+  public static Throwable unwrap(Throwable error) {
+    Throwable t = error;
+    while ((t instanceof CompletionException
+            || t instanceof ExecutionException
+            || t instanceof InvocationTargetException
+            || t instanceof UndeclaredThrowableException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+}
