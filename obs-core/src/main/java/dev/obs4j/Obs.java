@@ -106,6 +106,7 @@ public final class Obs implements AutoCloseable {
     Resource resource = resource(settings, builder.resourceAttributes);
     this.serviceName = Objects.requireNonNull(resource.getAttribute(ServiceAttributes.SERVICE_NAME));
     TextMapPropagator propagator = TracingSetup.propagator(settings);
+    Sampler sampler = TracingSetup.sampler(settings, serviceName);
     int maxQueue = settings.intInRange("OTEL_BSP_MAX_QUEUE_SIZE", 2048, 1, 10_000_000);
     int maxBatch = settings.intInRange("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", 512, 1, 10_000_000);
     Duration delay = settings.millis("OTEL_BSP_SCHEDULE_DELAY", Duration.ofSeconds(5), 0, 3_600_000);
@@ -136,6 +137,9 @@ public final class Obs implements AutoCloseable {
         Counter.builder("obs4j.metrics.tag.values.collapsed")
             .description("Tag values replaced by OTHER because a meter had too many distinct values")
             .register(registry));
+    SelfMetrics selfMetrics = new SelfMetrics(registry);
+
+    Map<String, SpanExporter> exporters = TracingSetup.exporters(settings, resource, selfMetrics);
     this.closeables = new ArrayList<>();
     if (jvmMetrics) {
       new JvmMemoryMetrics().bindTo(registry);
@@ -148,10 +152,6 @@ public final class Obs implements AutoCloseable {
       new UptimeMetrics().bindTo(registry);
       new FileDescriptorMetrics().bindTo(registry);
     }
-    SelfMetrics selfMetrics = new SelfMetrics(registry);
-
-    Sampler sampler = TracingSetup.sampler(settings, serviceName);
-    Map<String, SpanExporter> exporters = TracingSetup.exporters(settings, resource, selfMetrics);
     SdkTracerProviderBuilder tracing =
         SdkTracerProvider.builder().setResource(resource).setSampler(sampler);
     tracing.addSpanProcessor(new StartCounter(selfMetrics.started()));

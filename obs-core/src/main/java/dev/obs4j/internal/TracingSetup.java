@@ -32,7 +32,8 @@ import java.util.Set;
  * bad value fails here, at build time, with the setting's name.
  */
 public final class TracingSetup {
-  public static final Set<String> EXPORTERS = Set.of("jaeger", "otlp", "logging", "none");
+  public static final Set<String> EXPORTERS =
+      new LinkedHashSet<>(List.of("jaeger", "otlp", "logging", "none"));
   public static final Set<String> PROPAGATORS =
       new LinkedHashSet<>(List.of("tracecontext", "baggage", "jaeger", "b3", "b3multi", "none"));
   public static final Set<String> SAMPLERS =
@@ -222,6 +223,8 @@ public final class TracingSetup {
     String host = settings.get("JAEGER_AGENT_HOST", "localhost");
     int port = settings.intInRange("JAEGER_AGENT_PORT", 6831, 1, 65535);
     Duration timeout = settings.millis("OTEL_EXPORTER_OTLP_TIMEOUT", Duration.ofSeconds(10), 1, 600_000);
+    // OTLP settings are checked even when otlp is not chosen: a typo should not wait for the day it is.
+    String[] otlpTarget = otlpTarget(settings);
     Map<String, SpanExporter> out = new LinkedHashMap<>();
     for (String name : names) {
       switch (name) {
@@ -229,7 +232,7 @@ public final class TracingSetup {
           out.put(name, new JaegerUdpSpanExporter(host, port, resource, metrics));
           break;
         case "otlp":
-          out.put(name, otlp(settings, timeout));
+          out.put(name, otlp(otlpTarget, timeout));
           break;
         case "logging":
           out.put(name, LoggingSpanExporter.create());
@@ -240,7 +243,8 @@ public final class TracingSetup {
     return out;
   }
 
-  private static SpanExporter otlp(Settings settings, Duration timeout) {
+  /** {protocol setting name, protocol, endpoint}. */
+  private static String[] otlpTarget(Settings settings) {
     String protocolSetting =
         settings.isSet("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL")
             ? "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"
@@ -252,10 +256,18 @@ public final class TracingSetup {
       endpoint = settings.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "");
       Settings.httpUrl("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", endpoint);
     } else {
-      String base = settings.get("OTEL_EXPORTER_OTLP_ENDPOINT", grpc ? "http://localhost:4317" : "http://localhost:4318");
+      String base =
+          settings.get("OTEL_EXPORTER_OTLP_ENDPOINT", grpc ? "http://localhost:4317" : "http://localhost:4318");
       Settings.httpUrl("OTEL_EXPORTER_OTLP_ENDPOINT", base);
       endpoint = grpc ? base : (base.endsWith("/") ? base : base + "/") + "v1/traces";
     }
+    return new String[] {protocolSetting, protocol, endpoint};
+  }
+
+  private static SpanExporter otlp(String[] target, Duration timeout) {
+    String protocolSetting = target[0];
+    boolean grpc = target[1].equals("grpc");
+    String endpoint = target[2];
     if (!grpc) {
       return OtlpHttpSpanExporter.builder().setEndpoint(endpoint).setTimeout(timeout).build();
     }

@@ -86,7 +86,7 @@ public final class Propagation {
           carrier,
           (TextMapSetter<C>)
               (c, key, value) -> {
-                if (c != null) {
+                if (c != null && !hasControlCharacters(value)) {
                   setter.set(c, key, value);
                 }
               });
@@ -122,12 +122,46 @@ public final class Propagation {
         });
   }
 
-  /** Reads a context with an OpenTelemetry getter; a malformed header yields {@code parent} unchanged. */
+  /**
+   * Reads a context with an OpenTelemetry getter; a malformed header yields {@code parent} unchanged. A
+   * header value holding a control character (CR, LF, NUL ...) is ignored whole, so that it can never be
+   * copied into an outgoing header.
+   */
   public <C> Context extract(Context parent, C carrier, TextMapGetter<C> getter) {
     try {
-      return propagator.extract(parent, carrier, getter);
+      return propagator.extract(parent, carrier, new SafeGetter<>(getter));
     } catch (RuntimeException e) {
       return parent;
+    }
+  }
+
+  /** True for values no header may carry: ASCII control characters other than tab. */
+  static boolean hasControlCharacters(String value) {
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if ((c < 0x20 && c != '\t') || c == 0x7f) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static final class SafeGetter<C> implements TextMapGetter<C> {
+    private final TextMapGetter<C> delegate;
+
+    SafeGetter(TextMapGetter<C> delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public Iterable<String> keys(C carrier) {
+      return delegate.keys(carrier);
+    }
+
+    @Override
+    public @Nullable String get(@Nullable C carrier, String key) {
+      String value = delegate.get(carrier, key);
+      return value == null || hasControlCharacters(value) ? null : value;
     }
   }
 

@@ -1,0 +1,137 @@
+/*
+ * Copyright The obs4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package dev.obs4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.obs4j.testing.TestObs;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class ConfigurationTest {
+
+  static Stream<Arguments> badValues() {
+    return Stream.of(
+        Arguments.of("OTEL_TRACES_EXPORTER", "zipkin", "jaeger, otlp, logging, none"),
+        Arguments.of("OTEL_TRACES_EXPORTER", "jaeger,none", "'none' alone"),
+        Arguments.of("OTEL_TRACES_SAMPLER", "sometimes", "parentbased_always_on"),
+        Arguments.of("JAEGER_AGENT_PORT", "abc", "a whole number from 1 to 65535"),
+        Arguments.of("JAEGER_AGENT_PORT", "70000", "a whole number from 1 to 65535"),
+        Arguments.of("OTEL_PROPAGATORS", "tracecontext,xray", "tracecontext, baggage, jaeger, b3, b3multi"),
+        Arguments.of("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json", "http/protobuf, grpc"),
+        Arguments.of("OTEL_RESOURCE_ATTRIBUTES", "team=a,=b", "key=value"),
+        Arguments.of("OTEL_RESOURCE_ATTRIBUTES", "team=%zz", "percent-encoded"),
+        Arguments.of("OTEL_BSP_MAX_QUEUE_SIZE", "-1", "a whole number from 1"),
+        Arguments.of("OTEL_BSP_SCHEDULE_DELAY", "soon", "milliseconds"),
+        Arguments.of("OBS4J_METRICS_SERVER", "yes", "true or false"),
+        Arguments.of("OTEL_EXPORTER_PROMETHEUS_PORT", "99999", "0 to 65535"),
+        Arguments.of("OBS4J_METRICS_MAX_TAG_VALUES", "0", "a whole number from 1"),
+        Arguments.of("OBS4J_SHUTDOWN_HOOK", "maybe", "true or false"),
+        Arguments.of("JAEGER_SAMPLER_TYPE", "adaptive", "const, probabilistic, ratelimiting, remote"));
+  }
+
+  @ParameterizedTest(name = "{0}={1}")
+  @MethodSource("badValues")
+  void badValue_failsAtBuild_namingTheSettingAndWhatItAccepts(String setting, String value, String accepted) {
+    assertThatThrownBy(() -> TestObs.builder("svc").tracesExporter("jaeger").set(setting, value).build())
+        .isInstanceOf(ObsConfigException.class)
+        .hasMessageContaining(setting)
+        .hasMessageContaining(value)
+        .hasMessageContaining(accepted)
+        .satisfies(e -> assertThat(((ObsConfigException) e).setting()).isEqualTo(setting));
+  }
+
+  static Stream<Arguments> badPairs() {
+    return Stream.of(
+        Arguments.of("OTEL_TRACES_SAMPLER", "traceidratio", "OTEL_TRACES_SAMPLER_ARG", "1.5", "from 0.0 to 1.0"),
+        Arguments.of("OTEL_TRACES_SAMPLER", "traceidratio", "OTEL_TRACES_SAMPLER_ARG", "half", "from 0.0 to 1.0"),
+        Arguments.of("OTEL_TRACES_SAMPLER", "ratelimiting", "OTEL_TRACES_SAMPLER_ARG", "0", "above 0"),
+        Arguments.of("OTEL_TRACES_SAMPLER", "jaeger_remote", "OTEL_TRACES_SAMPLER_ARG", "url=x", "endpoint=URL"),
+        Arguments.of("JAEGER_SAMPLER_TYPE", "probabilistic", "JAEGER_SAMPLER_PARAM", "2", "from 0.0 to 1.0"),
+        Arguments.of("JAEGER_SAMPLER_TYPE", "const", "JAEGER_SAMPLER_PARAM", "0.5", "0 or 1"),
+        Arguments.of("OTEL_TRACES_EXPORTER", "otlp", "OTEL_EXPORTER_OTLP_ENDPOINT", "localhost:4318", "http://"),
+        Arguments.of(
+            "OTEL_TRACES_EXPORTER", "otlp", "OTEL_EXPORTER_OTLP_TIMEOUT", "-5", "number of milliseconds"));
+  }
+
+  @ParameterizedTest(name = "{0}={1} {2}={3}")
+  @MethodSource("badPairs")
+  void badArgument_failsAtBuild_namingTheSetting(
+      String first, String firstValue, String setting, String value, String accepted) {
+    assertThatThrownBy(() -> TestObs.builder("svc").set(first, firstValue).set(setting, value).build())
+        .isInstanceOf(ObsConfigException.class)
+        .hasMessageContaining(setting)
+        .hasMessageContaining(value)
+        .hasMessageContaining(accepted);
+  }
+
+  @Test
+  void systemProperty_isRead_andCodeWinsOverIt() {
+    System.setProperty("otel.resource.attributes", "team=payments,region=eu%20west");
+    System.setProperty("otel.service.name", "from-property");
+    InMemorySpanExporter spans = InMemorySpanExporter.create();
+    try (Obs fromProperty =
+        Obs.builder()
+            .shutdownHook(false)
+            .set("OTEL_TRACES_EXPORTER", "none")
+            .addSpanProcessor(SimpleSpanProcessor.create(spans))
+            .build()) {
+      assertThat(fromProperty.serviceName()).isEqualTo("from-property");
+      fromProperty.runInSpan("x", () -> {});
+      var resource = spans.getFinishedSpanItems().get(0).getResource();
+      assertThat(resource.getAttribute(AttributeKey.stringKey("team"))).isEqualTo("payments");
+      assertThat(resource.getAttribute(AttributeKey.stringKey("region"))).isEqualTo("eu west");
+      assertThat(resource.getAttribute(AttributeKey.stringKey("telemetry.sdk.language"))).isEqualTo("java");
+    } finally {
+      System.clearProperty("otel.resource.attributes");
+    }
+    try (Obs fromCode = TestObs.builder("from-code").build()) {
+      assertThat(fromCode.serviceName()).isEqualTo("from-code");
+    } finally {
+      System.clearProperty("otel.service.name");
+    }
+  }
+
+  @Test
+  void jaegerServiceName_isTheFallback_andEnvironmentBecomesAMetricTag() {
+    try (Obs obs =
+        Obs.builder()
+            .shutdownHook(false)
+            .set("OTEL_TRACES_EXPORTER", "none")
+            .set("JAEGER_SERVICE_NAME", "legacy")
+            .environment("staging")
+            .build()) {
+      assertThat(obs.serviceName()).isEqualTo("legacy");
+      obs.meterRegistry().counter("probe").increment();
+      assertThat(obs.meterRegistry().scrape()).contains("probe_total{env=\"staging\",service=\"legacy\"} 1.0");
+    }
+  }
+
+  @Test
+  void grpcWithoutASender_failsNamingTheProtocolSetting() {
+    assertThatThrownBy(
+            () -> TestObs.builder("svc").tracesExporter("otlp").otlpProtocol("grpc").build())
+        .isInstanceOf(ObsConfigException.class)
+        .hasMessageContaining("OTEL_EXPORTER_OTLP_PROTOCOL")
+        .hasMessageContaining("opentelemetry-exporter-sender-okhttp");
+  }
+
+  @Test
+  void closedObs_isANoOp_andClosingTwiceIsHarmless() {
+    Obs obs = TestObs.builder("svc").build();
+    obs.close();
+    obs.close();
+    assertThat(obs.isClosed()).isTrue();
+    assertThat(obs.inSpan("after close", () -> "still runs")).isEqualTo("still runs");
+    assertThat(obs.tracer().spanBuilder("x").startSpan().isRecording()).isFalse();
+  }
+}
