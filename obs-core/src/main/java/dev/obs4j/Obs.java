@@ -114,6 +114,7 @@ public final class Obs implements AutoCloseable {
     this.shutdownTimeout = settings.millis("OBS4J_SHUTDOWN_TIMEOUT", Duration.ofSeconds(10), 0, 3_600_000);
     int maxTagValues = settings.intInRange("OBS4J_METRICS_MAX_TAG_VALUES", 100, 1, 1_000_000);
     boolean jvmMetrics = settings.bool("OBS4J_METRICS_JVM", true);
+    boolean exemplarsOnAllTypes = settings.bool("OBS4J_METRICS_EXEMPLARS_ON_ALL_TYPES", false);
     boolean serverEnabled = settings.bool("OBS4J_METRICS_SERVER", false);
     String serverHost = settings.get("OTEL_EXPORTER_PROMETHEUS_HOST", "127.0.0.1");
     int serverPort = settings.intInRange("OTEL_EXPORTER_PROMETHEUS_PORT", 9464, 0, 65535);
@@ -123,7 +124,10 @@ public final class Obs implements AutoCloseable {
     // Metrics first: the tracing pipeline reports on itself through them.
     this.registry =
         new PrometheusMeterRegistry(
-            PrometheusConfig.DEFAULT, new PrometheusRegistry(), Clock.SYSTEM, new OtelExemplarContext());
+            prometheusConfig(exemplarsOnAllTypes),
+            new PrometheusRegistry(),
+            Clock.SYSTEM,
+            new OtelExemplarContext());
     List<Tag> commonTags = new ArrayList<>();
     commonTags.add(Tag.of("service", serviceName));
     String environment = resource.getAttribute(DEPLOYMENT_ENVIRONMENT);
@@ -204,6 +208,28 @@ public final class Obs implements AutoCloseable {
 
   private static final io.opentelemetry.api.common.AttributeKey<String> DEPLOYMENT_ENVIRONMENT =
       io.opentelemetry.api.common.AttributeKey.stringKey("deployment.environment.name");
+
+  /**
+   * Micrometer puts exemplars on every series, {@code _count} included; Prometheus before 2.43 (Debian 12
+   * ships 2.42) then rejects the whole scrape ("does not support exemplars"). By default obs4j keeps them
+   * where every Prometheus with exemplar storage accepts them: histogram buckets and counters.
+   */
+  private static PrometheusConfig prometheusConfig(boolean exemplarsOnAllTypes) {
+    return new PrometheusConfig() {
+      @Override
+      public @Nullable String get(String key) {
+        return null;
+      }
+
+      @Override
+      public java.util.Properties prometheusProperties() {
+        java.util.Properties properties = PrometheusConfig.super.prometheusProperties();
+        properties.setProperty(
+            "io.prometheus.exporter.exemplarsOnAllMetricTypes", Boolean.toString(exemplarsOnAllTypes));
+        return properties;
+      }
+    };
+  }
 
   private static Resource resource(Settings settings, Map<String, String> inCode) {
     AttributesBuilder attributes = io.opentelemetry.api.common.Attributes.builder();
