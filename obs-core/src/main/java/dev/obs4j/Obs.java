@@ -178,6 +178,8 @@ public final class Obs implements AutoCloseable {
     LogCorrelation.serviceName(serviceName);
     if (mdc) {
       LogCorrelation.installMdc();
+    } else {
+      LogCorrelation.disableMdc();
     }
 
     MetricsServer server = null;
@@ -309,7 +311,7 @@ public final class Obs implements AutoCloseable {
   public <T extends @Nullable Object, E extends Throwable> T inSpan(
       String name, SpanKind kind, SpanCallable<T, E> code) throws E {
     Span span = tracer.spanBuilder(name).setSpanKind(kind).startSpan();
-    try (Scope ignored = span.makeCurrent()) {
+    try (Scope ignored = LogCorrelation.makeCurrent(span)) {
       return code.call();
     } catch (Throwable t) {
       SpanErrors.record(span, t);

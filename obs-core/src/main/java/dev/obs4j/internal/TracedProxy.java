@@ -4,6 +4,7 @@
  */
 package dev.obs4j.internal;
 
+import dev.obs4j.internal.logs.LogCorrelation;
 import dev.obs4j.trace.SpanErrors;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
@@ -92,7 +93,7 @@ public final class TracedProxy implements InvocationHandler {
     }
     Span span = builder.startSpan();
     Object result;
-    try (Scope ignored = span.makeCurrent()) {
+    try (Scope ignored = LogCorrelation.makeCurrent(span)) {
       result = call(method, args);
     } catch (Throwable t) {
       SpanErrors.record(span, t);

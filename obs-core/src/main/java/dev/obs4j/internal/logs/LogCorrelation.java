@@ -8,6 +8,7 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.api.trace.TraceState;
+import io.opentelemetry.context.Context;
 import io.opentelemetry.context.ContextStorage;
 import io.opentelemetry.context.Scope;
 import org.slf4j.LoggerFactory;
@@ -22,7 +23,8 @@ public final class LogCorrelation {
   private static final String PROBE_SPAN = "b7ad6b7169203331";
   private static volatile String serviceName = "";
   private static boolean installed;
-  private static boolean working;
+  private static volatile boolean working;
+  private static volatile boolean mdcEnabled;
 
   private LogCorrelation() {}
 
@@ -34,11 +36,27 @@ public final class LogCorrelation {
     serviceName = name;
   }
 
+  /** Turns the MDC off for spans that obs4j makes current (OBS4J_LOGS_MDC=false). */
+  public static void disableMdc() {
+    mdcEnabled = false;
+  }
+
+  /**
+   * Makes {@code span} current. When the context-storage wrapper could not be installed, the MDC is set here,
+   * so that every span obs4j itself makes current still reaches the log lines.
+   */
+  public static Scope makeCurrent(Span span) {
+    Context context = Context.current().with(span);
+    Scope scope = context.makeCurrent();
+    return mdcEnabled && !working ? MdcContextStorage.withMdc(scope, context) : scope;
+  }
+
   /**
    * Wraps OpenTelemetry's context storage so the MDC follows the current span. The wrapper only takes
    * effect if OpenTelemetry's context was not used before; returns whether the MDC now follows spans.
    */
   public static synchronized boolean installMdc() {
+    mdcEnabled = true;
     if (!installed) {
       installed = true;
       ContextStorage.addWrapper(MdcContextStorage::new);
@@ -50,9 +68,10 @@ public final class LogCorrelation {
       if (!working) {
         LoggerFactory.getLogger(LogCorrelation.class)
             .warn(
-                "Trace ids will not reach the SLF4J MDC: OpenTelemetry's context was used before the first"
-                    + " Obs was built. Build Obs first thing in main(), or log through log4j2, whose"
-                    + " context-data provider in obs-core does not need the MDC.");
+                "OpenTelemetry's context was used before the first Obs was built, so only spans that obs4j"
+                    + " makes current (HTTP, JDBC, messaging, @WithSpan, inSpan) put their ids in the SLF4J"
+                    + " MDC. Build Obs first thing in main() to cover spans made current elsewhere, or log"
+                    + " through log4j2, whose context-data provider in obs-core covers every span.");
       }
     }
     return working;

@@ -30,8 +30,12 @@ public final class MdcContextStorage implements ContextStorage {
 
   @Override
   public Scope attach(Context toAttach) {
-    Scope scope = delegate.attach(toAttach);
-    SpanContext next = Span.fromContext(toAttach).getSpanContext();
+    return withMdc(delegate.attach(toAttach), toAttach);
+  }
+
+  /** Puts {@code attached}'s span ids in the MDC; the returned scope restores them, then closes {@code scope}. */
+  static Scope withMdc(Scope scope, Context attached) {
+    SpanContext next = Span.fromContext(attached).getSpanContext();
     String previousTrace = MDC.get(TRACE_ID);
     String previousSpan = MDC.get(SPAN_ID);
     String previousFlags = MDC.get(TRACE_FLAGS);

@@ -16,7 +16,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /** A real Prometheus scrapes the built-in /metrics server; exemplars carry the trace id of our span. */
-class PrometheusScrapeIT {
+class PrometheusScrapeTest {
 
   @Test
   void prometheusScrapesSeriesAndExemplarsWithOurTraceId() throws Exception {

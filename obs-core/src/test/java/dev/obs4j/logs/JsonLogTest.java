@@ -1,0 +1,131 @@
+/*
+ * Copyright The obs4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package dev.obs4j.logs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.obs4j.Obs;
+import dev.obs4j.testing.TestObs;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.Appender;
+import org.apache.logging.log4j.core.config.Configuration;
+import org.apache.logging.log4j.core.config.ConfigurationFactory;
+import org.apache.logging.log4j.layout.template.json.JsonTemplateLayout;
+import org.apache.logging.log4j.layout.template.json.util.JsonReader;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/** Log lines rendered by the shipped ECS template carry the span's trace.id and span.id. */
+class JsonLogTest {
+  private static final Logger log = LoggerFactory.getLogger(JsonLogTest.class);
+
+  @SuppressWarnings("unchecked")
+  private static List<Map<String, Object>> lines() throws Exception {
+    Path file = Path.of(System.getProperty("obs4j.test.log", "target/obs4j-test.log"));
+    return Files.readAllLines(file, StandardCharsets.UTF_8).stream()
+        .map(line -> (Map<String, Object>) JsonReader.read(line))
+        .toList();
+  }
+
+  private static Map<String, Object> line(String message) throws Exception {
+    return lines().stream()
+        .filter(l -> message.equals(l.get("message")))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no line with message " + message));
+  }
+
+  @Test
+  void lineInsideASpan_isOneJsonLineWithEcsFieldsAndTheSpansIds() throws Exception {
+    try (Obs obs = TestObs.builder("payments").build()) {
+      SpanContext[] inside = new SpanContext[1];
+      obs.runInSpan(
+          "charge",
+          () -> {
+            inside[0] = Span.current().getSpanContext();
+            MDC.put("order.id", "o-17");
+            try {
+              log.info("charging card");
+              log.warn("first line\nsecond line \"quoted\"");
+              log.error("charge failed", new IllegalStateException("card declined"));
+            } finally {
+              MDC.remove("order.id");
+            }
+          });
+      log.info("outside any span");
+
+      Map<String, Object> info = line("charging card");
+      assertThat(info.get("trace.id")).isEqualTo(inside[0].getTraceId());
+      assertThat(info.get("span.id")).isEqualTo(inside[0].getSpanId());
+      assertThat(info.get("log.level")).isEqualTo("INFO");
+      assertThat(info.get("log.logger")).isEqualTo(JsonLogTest.class.getName());
+      assertThat(info.get("service.name")).isEqualTo("payments");
+      assertThat(info.get("labels.order.id")).isEqualTo("o-17");
+      assertThat((String) info.get("@timestamp")).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z");
+      assertThat(info).doesNotContainKeys("labels.trace_id", "labels.span_id", "labels.service.name");
+
+      Map<String, Object> multi = line("first line\nsecond line \"quoted\"");
+      assertThat(multi.get("trace.id")).isEqualTo(inside[0].getTraceId());
+      assertThat(multi.get("log.level")).isEqualTo("WARN");
+
+      Map<String, Object> error = line("charge failed");
+      assertThat(error.get("error.type")).isEqualTo("java.lang.IllegalStateException");
+      assertThat(error.get("error.message")).isEqualTo("card declined");
+      assertThat((String) error.get("error.stack_trace")).contains("JsonLogTest");
+      assertThat(error.get("trace.id")).isEqualTo(inside[0].getTraceId());
+
+      Map<String, Object> outside = line("outside any span");
+      assertThat(outside).doesNotContainKeys("trace.id", "span.id");
+
+      // Every physical line parsed as JSON above: the newline did not split the event.
+      long physical = Files.readAllLines(Path.of("target/obs4j-test.log")).stream()
+          .filter(l -> l.contains("first line")).count();
+      assertThat(physical).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void mdcFollowsTheCurrentSpan_andIsRestoredWhenItsScopeCloses() {
+    try (Obs obs = TestObs.builder("payments").build()) {
+      assertThat(MDC.get("trace_id")).isNull();
+      obs.runInSpan(
+          "outer",
+          () -> {
+            String outerSpan = Span.current().getSpanContext().getSpanId();
+            assertThat(MDC.get("span_id")).isEqualTo(outerSpan);
+            assertThat(MDC.get("trace_id")).isEqualTo(Span.current().getSpanContext().getTraceId());
+            obs.runInSpan(
+                "inner",
+                () -> assertThat(MDC.get("span_id")).isEqualTo(Span.current().getSpanContext().getSpanId()));
+            assertThat(MDC.get("span_id")).isEqualTo(outerSpan);
+          });
+      assertThat(MDC.get("trace_id")).isNull();
+      assertThat(MDC.get("span_id")).isNull();
+    }
+  }
+
+  @Test
+  void shippedExampleConfiguration_usesTheJsonTemplate() throws Exception {
+    // Parsed into a context of its own, so the tests' logging configuration stays in place.
+    LoggerContext context = new LoggerContext("example");
+    Configuration configuration =
+        ConfigurationFactory.getInstance()
+            .getConfiguration(
+                context, "example", JsonLogTest.class.getResource("/dev/obs4j/logs/log4j2-example.xml").toURI());
+    configuration.initialize();
+    Appender appender = configuration.getAppenders().get("json");
+    assertThat(appender).isNotNull();
+    assertThat(appender.getLayout()).isInstanceOf(JsonTemplateLayout.class);
+    configuration.stop();
+  }
+}
