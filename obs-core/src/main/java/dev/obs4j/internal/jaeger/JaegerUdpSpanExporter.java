@@ -92,13 +92,38 @@ public final class JaegerUdpSpanExporter implements SpanExporter, SelfMetrics.Co
     if (shutdown) {
       return CompletableResultCode.ofFailure();
     }
-    byte[] envelope;
+    List<Datagram> datagrams;
     try {
-      envelope = prefix();
+      datagrams = encode(spans);
     } catch (TException e) {
       log.error("jaeger-encode", "Cannot encode the Jaeger process; " + spans.size() + " spans lost", e);
+      sendFailed.increment(spans.size());
       return CompletableResultCode.ofFailure();
     }
+    boolean ok = true;
+    for (Datagram datagram : datagrams) {
+      if (!send(datagram.bytes)) {
+        sendFailed.increment(datagram.spans);
+        ok = false;
+      }
+    }
+    return ok ? CompletableResultCode.ofSuccess() : CompletableResultCode.ofFailure();
+  }
+
+  /**
+   * Encodes {@code spans} into {@code emitBatch} datagrams of at most the size limit, dropping (and counting)
+   * any span too large on its own. Public for the encoding benchmark.
+   */
+  public List<byte[]> encodeDatagrams(Collection<SpanData> spans) throws TException {
+    List<byte[]> out = new ArrayList<>();
+    for (Datagram datagram : encode(spans)) {
+      out.add(datagram.bytes);
+    }
+    return out;
+  }
+
+  private List<Datagram> encode(Collection<SpanData> spans) throws TException {
+    byte[] envelope = prefix();
     int room = maxDatagram - envelope.length - SUFFIX_LENGTH;
     List<byte[]> encoded = new ArrayList<>(spans.size());
     for (SpanData span : spans) {
@@ -127,7 +152,7 @@ public final class JaegerUdpSpanExporter implements SpanExporter, SelfMetrics.Co
       encoded.add(bytes);
     }
 
-    boolean ok = true;
+    List<Datagram> datagrams = new ArrayList<>();
     int from = 0;
     while (from < encoded.size()) {
       int size = 0;
@@ -137,13 +162,20 @@ public final class JaegerUdpSpanExporter implements SpanExporter, SelfMetrics.Co
         size += encoded.get(to).length;
         to++;
       }
-      if (!send(datagram(envelope, encoded.subList(from, to), size))) {
-        sendFailed.increment(to - from);
-        ok = false;
-      }
+      datagrams.add(new Datagram(datagram(envelope, encoded.subList(from, to), size), to - from));
       from = to;
     }
-    return ok ? CompletableResultCode.ofSuccess() : CompletableResultCode.ofFailure();
+    return datagrams;
+  }
+
+  private static final class Datagram {
+    final byte[] bytes;
+    final int spans;
+
+    Datagram(byte[] bytes, int spans) {
+      this.bytes = bytes;
+      this.spans = spans;
+    }
   }
 
   /**
