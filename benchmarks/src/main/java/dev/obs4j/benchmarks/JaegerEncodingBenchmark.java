@@ -66,11 +66,23 @@ public class JaegerEncodingBenchmark {
         }
         span.end();
       }
+      // Taken before the provider closes: closing shuts the in-memory exporter down, which empties it.
+      spans = memory.getFinishedSpanItems();
     }
-    spans = memory.getFinishedSpanItems();
+    if (spans.size() != BATCH) {
+      throw new IllegalStateException("expected " + BATCH + " spans, got " + spans.size());
+    }
     exporter =
         new JaegerUdpSpanExporter(
             "127.0.0.1", 6831, Resource.getDefault(), new SelfMetrics(new SimpleMeterRegistry()));
+    try {
+      int datagrams = exporter.encodeDatagrams(spans).size();
+      if (datagrams < 2) {
+        throw new IllegalStateException("512 spans should need several datagrams, got " + datagrams);
+      }
+    } catch (TException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   @Benchmark

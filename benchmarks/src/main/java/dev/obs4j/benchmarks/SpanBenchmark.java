@@ -100,7 +100,7 @@ public class SpanBenchmark {
   private static String work(Tracer tracer) {
     Span span = tracer.spanBuilder("GET /orders/{id}").startSpan();
     try (Scope ignored = span.makeCurrent()) {
-      return span.getSpanContext().getSpanId();
+      return Span.current().getSpanContext().getSpanId();
     } finally {
       span.end();
     }
