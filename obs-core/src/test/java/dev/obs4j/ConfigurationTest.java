@@ -11,6 +11,14 @@ import dev.obs4j.testing.TestObs;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import java.io.File;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -116,13 +124,45 @@ class ConfigurationTest {
     }
   }
 
+  /**
+   * Builds an Obs with {@code settings} in a class loader whose class path is this test's minus the OkHttp
+   * sender (on the test class path only for GrpcTest), as a user's would be; returns the failure message.
+   */
+  private static String buildWithoutGrpcSender(String... settings) throws Exception {
+    List<URL> urls = new ArrayList<>();
+    for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+      if (!entry.contains("opentelemetry-exporter-sender-okhttp")) {
+        urls.add(Path.of(entry).toUri().toURL());
+      }
+    }
+    try (URLClassLoader loader =
+        new URLClassLoader(urls.toArray(new URL[0]), ClassLoader.getPlatformClassLoader())) {
+      Class<?> obs = loader.loadClass("dev.obs4j.Obs");
+      Object builder = obs.getMethod("builder").invoke(null);
+      Method set = builder.getClass().getMethod("set", String.class, String.class);
+      set.invoke(builder, "OBS4J_SHUTDOWN_HOOK", "false");
+      set.invoke(builder, "OBS4J_METRICS_JVM", "false");
+      for (int i = 0; i < settings.length; i += 2) {
+        set.invoke(builder, settings[i], settings[i + 1]);
+      }
+      try {
+        ((AutoCloseable) builder.getClass().getMethod("build").invoke(builder)).close();
+      } catch (InvocationTargetException e) {
+        assertThat(e.getCause().getClass().getName()).isEqualTo(ObsConfigException.class.getName());
+        return e.getCause().getMessage();
+      }
+      throw new AssertionError("build() succeeded without a gRPC sender");
+    }
+  }
+
   @Test
-  void grpcWithoutASender_failsNamingTheProtocolSetting() {
-    assertThatThrownBy(
-            () -> TestObs.builder("svc").tracesExporter("otlp").otlpProtocol("grpc").build())
-        .isInstanceOf(ObsConfigException.class)
-        .hasMessageContaining("OTEL_EXPORTER_OTLP_PROTOCOL")
-        .hasMessageContaining("opentelemetry-exporter-sender-okhttp");
+  void grpcWithoutASender_failsNamingTheSettingAndTheDependency() throws Exception {
+    assertThat(buildWithoutGrpcSender("OTEL_TRACES_EXPORTER", "otlp", "OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"))
+        .contains("OTEL_EXPORTER_OTLP_PROTOCOL")
+        .contains("opentelemetry-exporter-sender-okhttp");
+    assertThat(buildWithoutGrpcSender("OTEL_TRACES_EXPORTER", "none", "OTEL_TRACES_SAMPLER", "jaeger_remote"))
+        .contains("OTEL_TRACES_SAMPLER")
+        .contains("gRPC sender");
   }
 
   @Test
