@@ -10,6 +10,7 @@ import dev.obs4j.internal.OtelExemplarContext;
 import dev.obs4j.internal.SelfMetrics;
 import dev.obs4j.internal.Settings;
 import dev.obs4j.internal.TracedProxy;
+import dev.obs4j.instrument.Operations;
 import dev.obs4j.internal.TracingSetup;
 import dev.obs4j.internal.logs.LogCorrelation;
 import dev.obs4j.metrics.CardinalityGuard;
@@ -92,6 +93,7 @@ public final class Obs implements AutoCloseable {
   private final OpenTelemetrySdk sdk;
   private final Tracer tracer;
   private final Propagation propagation;
+  private final Operations operations;
   private final PrometheusMeterRegistry registry;
   private final List<AutoCloseable> closeables;
   private final @Nullable MetricsServer metricsServer;
@@ -120,6 +122,7 @@ public final class Obs implements AutoCloseable {
     int serverPort = settings.intInRange("OTEL_EXPORTER_PROMETHEUS_PORT", 9464, 0, 65535);
     boolean mdc = settings.bool("OBS4J_LOGS_MDC", true);
     boolean hook = settings.bool("OBS4J_SHUTDOWN_HOOK", true);
+    List<String> contextFields = contextFields(settings);
 
     // Metrics first: the tracing pipeline reports on itself through them.
     this.registry =
@@ -174,6 +177,7 @@ public final class Obs implements AutoCloseable {
             .build();
     this.tracer = sdk.getTracer(INSTRUMENTATION_NAME);
     this.propagation = new Propagation(propagator);
+    this.operations = new Operations(tracer, propagation, registry, contextFields);
 
     LogCorrelation.serviceName(serviceName);
     if (mdc) {
@@ -233,6 +237,20 @@ public final class Obs implements AutoCloseable {
     };
   }
 
+  private static List<String> contextFields(Settings settings) {
+    String raw = settings.get("OBS4J_CONTEXT_FIELDS", ObsContext.USER_ID);
+    List<String> fields = new ArrayList<>();
+    for (String field : raw.split(",", -1)) {
+      String name = field.trim();
+      if (name.isEmpty() || !name.matches("[A-Za-z0-9_.-]{1,64}")) {
+        throw Settings.invalid(
+            "OBS4J_CONTEXT_FIELDS", raw, "a comma-separated list of field names made of letters, digits, '.', '_', '-'");
+      }
+      fields.add(name);
+    }
+    return fields;
+  }
+
   private static Resource resource(Settings settings, Map<String, String> inCode) {
     AttributesBuilder attributes = io.opentelemetry.api.common.Attributes.builder();
     settings.keyValues("OTEL_RESOURCE_ATTRIBUTES").forEach(attributes::put);
@@ -278,6 +296,11 @@ public final class Obs implements AutoCloseable {
   /** Inject and extract trace context with every configured propagator. */
   public Propagation propagation() {
     return propagation;
+  }
+
+  /** The shared operation lifecycle that obs4j's integrations (HTTP, JDBC, messaging) go through. */
+  public Operations operations() {
+    return operations;
   }
 
   /** The Micrometer registry that Prometheus scrapes (with exemplars in the OpenMetrics format). */

@@ -4,6 +4,9 @@
  */
 package dev.obs4j.trace;
 
+import dev.obs4j.internal.OperationState;
+import io.opentelemetry.api.baggage.Baggage;
+import io.opentelemetry.api.baggage.BaggageBuilder;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
@@ -82,7 +85,7 @@ public final class Propagation {
     Objects.requireNonNull(setter, "setter");
     try {
       propagator.inject(
-          context,
+          withBusinessFields(context),
           carrier,
           (TextMapSetter<C>)
               (c, key, value) -> {
@@ -93,6 +96,17 @@ public final class Propagation {
     } catch (RuntimeException ignored) {
       // A carrier that refuses a header must not fail the caller.
     }
+  }
+
+  /** Business fields set with {@code ObsContext} travel downstream as baggage entries. */
+  private static Context withBusinessFields(Context context) {
+    OperationState state = OperationState.fromContext(context);
+    if (state == null || state.fields().isEmpty()) {
+      return context;
+    }
+    BaggageBuilder baggage = Baggage.fromContext(context).toBuilder();
+    state.fields().forEach(baggage::put);
+    return context.with(baggage.build());
   }
 
   /** Reads a context from {@code headers} (names matched case-insensitively), on top of the current one. */

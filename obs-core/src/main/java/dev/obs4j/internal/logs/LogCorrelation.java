@@ -46,7 +46,11 @@ public final class LogCorrelation {
    * so that every span obs4j itself makes current still reaches the log lines.
    */
   public static Scope makeCurrent(Span span) {
-    Context context = Context.current().with(span);
+    return makeCurrent(Context.current().with(span));
+  }
+
+  /** Makes {@code context} current, with its span's ids in the MDC (see {@link #makeCurrent(Span)}). */
+  public static Scope makeCurrent(Context context) {
     Scope scope = context.makeCurrent();
     return mdcEnabled && !working ? MdcContextStorage.withMdc(scope, context) : scope;
   }

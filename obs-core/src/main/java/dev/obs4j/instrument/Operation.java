@@ -1,0 +1,89 @@
+/*
+ * Copyright The obs4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package dev.obs4j.instrument;
+
+import dev.obs4j.internal.OperationState;
+import dev.obs4j.internal.logs.LogCorrelation;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
+import java.util.HashMap;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.MDC;
+
+/**
+ * One operation in flight (an HTTP request served or sent, a statement, a message published or handled),
+ * started and ended by {@link Operations}. Integrations keep it between their start and end hooks.
+ */
+public final class Operation {
+  private final Span span;
+  private final Context context;
+  private final long startNanos;
+  private final @Nullable OperationState state;
+
+  Operation(Span span, Context context, long startNanos, @Nullable OperationState state) {
+    this.span = span;
+    this.context = context;
+    this.startNanos = startNanos;
+    this.state = state;
+  }
+
+  /** The operation's span. */
+  public Span span() {
+    return span;
+  }
+
+  /** The context holding the span (and, for server and consumer operations, its business fields). */
+  public Context context() {
+    return context;
+  }
+
+  /** The trace id, or an all-zero id when tracing is off. */
+  public String traceId() {
+    return span.getSpanContext().getTraceId();
+  }
+
+  /** Nanoseconds since the operation started. */
+  public long elapsedNanos() {
+    return System.nanoTime() - startNanos;
+  }
+
+  /** The route template that handler code set with {@code ObsContext.setRoute}, if any. */
+  public @Nullable String routeFromHandler() {
+    OperationState s = state;
+    return s == null ? null : s.route();
+  }
+
+  /**
+   * Makes the operation current for the handler: spans nest under it, log lines carry its trace id and its
+   * business fields. Closing the scope restores the log context as it was.
+   */
+  public Scope makeCurrent() {
+    Scope scope = LogCorrelation.makeCurrent(context);
+    OperationState s = state;
+    if (s == null) {
+      return scope;
+    }
+    Map<String, String> fields = s.fields();
+    Map<String, @Nullable String> previous = new HashMap<>(fields.size() + 2);
+    fields.forEach(
+        (name, value) -> {
+          previous.put(name, MDC.get(name));
+          MDC.put(name, value);
+        });
+    return () -> {
+      for (String name : fields.keySet()) {
+        String before = previous.get(name);
+        if (before == null) {
+          MDC.remove(name);
+        } else {
+          MDC.put(name, before);
+        }
+      }
+      scope.close();
+    };
+  }
+}

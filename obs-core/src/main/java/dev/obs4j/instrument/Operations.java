@@ -1,0 +1,139 @@
+/*
+ * Copyright The obs4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package dev.obs4j.instrument;
+
+import dev.obs4j.ObsContext;
+import dev.obs4j.internal.OperationState;
+import dev.obs4j.trace.Propagation;
+import dev.obs4j.trace.SpanErrors;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.opentelemetry.api.baggage.Baggage;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
+import io.opentelemetry.context.propagation.TextMapGetter;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The one lifecycle every obs4j integration goes through, so that spans, metrics and log lines never
+ * disagree: {@link #start} extracts the parent, starts the span and (for server and consumer operations)
+ * takes the business fields that came in baggage; {@link #end} records the outcome the same way everywhere,
+ * stops the timer with the span current (so the histogram bucket carries the trace id as exemplar), and
+ * ends the span. HTTP, JDBC and messaging supply only names, attributes and tags.
+ *
+ * <p>Obtained from {@code Obs.operations()}. Never throws on the request path.
+ */
+public final class Operations {
+  private final Tracer tracer;
+  private final Propagation propagation;
+  private final MeterRegistry registry;
+  private final List<String> contextFields;
+
+  /** For {@code Obs}; integrations get theirs from {@code obs.operations()}. */
+  public Operations(Tracer tracer, Propagation propagation, MeterRegistry registry, List<String> contextFields) {
+    this.tracer = tracer;
+    this.propagation = propagation;
+    this.registry = registry;
+    this.contextFields = List.copyOf(contextFields);
+  }
+
+  /** The registry integrations record their meters in. */
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  /** The propagators integrations inject and extract with. */
+  public Propagation propagation() {
+    return propagation;
+  }
+
+  /**
+   * Starts an entry operation (SERVER or CONSUMER) whose parent comes from {@code carrier}; a malformed
+   * header starts a new trace.
+   */
+  public <C> Operation startEntry(
+      C carrier, TextMapGetter<C> getter, String name, SpanKind kind, Attributes attributes) {
+    Context parent = propagation.extract(Context.root(), carrier, getter);
+    return start(parent, name, kind, attributes);
+  }
+
+  /**
+   * Starts an operation under {@code parent}. SERVER and CONSUMER operations get a state for the route and
+   * business fields, seeded from the fields in {@code OBS4J_CONTEXT_FIELDS} that arrived as baggage.
+   */
+  public Operation start(Context parent, String name, SpanKind kind, Attributes attributes) {
+    long start = System.nanoTime();
+    Span span;
+    try {
+      span = tracer.spanBuilder(name).setParent(parent).setSpanKind(kind).setAllAttributes(attributes).startSpan();
+    } catch (RuntimeException e) {
+      span = Span.getInvalid();
+    }
+    Context context = parent.with(span);
+    OperationState state = null;
+    if (kind == SpanKind.SERVER || kind == SpanKind.CONSUMER) {
+      state = new OperationState(span);
+      Baggage baggage = Baggage.fromContext(parent);
+      if (!baggage.isEmpty()) {
+        for (String field : contextFields) {
+          String value = baggage.getEntryValue(field);
+          if (value != null && state.putField(field, value)) {
+            span.setAttribute(ObsContext.attributeName(field), value);
+          }
+        }
+      }
+      context = state.storeIn(context);
+    }
+    return new Operation(span, context, start, state);
+  }
+
+  /**
+   * Ends {@code operation}. When {@code failed}, the span gets status ERROR with {@code error} (or, without
+   * an exception, {@code errorType}, such as a status code); an {@code error} that did not fail the
+   * operation (an exception mapped to a 4xx) is kept as an event only. {@code timer}, if given, records the
+   * duration with the operation current; {@code inContext} (a log line, say) runs there too.
+   */
+  public void end(
+      Operation operation,
+      @Nullable Throwable error,
+      boolean failed,
+      @Nullable String errorType,
+      @Nullable Timer timer,
+      @Nullable Runnable inContext) {
+    long elapsed = operation.elapsedNanos();
+    Span span = operation.span();
+    try {
+      if (failed) {
+        if (error != null) {
+          SpanErrors.record(span, error);
+        } else {
+          SpanErrors.record(span, errorType == null ? "_OTHER" : errorType, null);
+        }
+      } else if (error != null) {
+        span.recordException(SpanErrors.unwrap(error));
+      }
+      if (timer != null || inContext != null) {
+        try (Scope ignored = operation.makeCurrent()) {
+          if (timer != null) {
+            timer.record(elapsed, TimeUnit.NANOSECONDS);
+          }
+          if (inContext != null) {
+            inContext.run();
+          }
+        }
+      }
+    } catch (RuntimeException ignored) {
+      // never fail the caller because of observability
+    } finally {
+      span.end();
+    }
+  }
+}

@@ -1,0 +1,149 @@
+/*
+ * Copyright The obs4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package dev.obs4j.http;
+
+import dev.obs4j.instrument.Operation;
+import dev.obs4j.instrument.Operations;
+import dev.obs4j.trace.Propagation;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.http.Outcome;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.context.Context;
+import java.net.URI;
+import java.util.Locale;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Sends one request through the shared lifecycle, for any HTTP client: {@link #start} starts a CLIENT span
+ * under the current one and writes the trace headers of every configured propagator through the client's
+ * header setter; {@link #end} records the status, marks 5xx and connection failures as errors and records
+ * the {@code http.client.requests} timer (tags {@code method}, {@code uri}, {@code status},
+ * {@code outcome}, {@code exception}, {@code client.name}).
+ *
+ * <pre>{@code
+ * HttpClientHandler.Call call = http.clientHandler().start("GET", uri, "/orders/{id}", request, Request.Builder::header);
+ * try { Response response = client.execute(request.build()); http.clientHandler().end(call, response.code(), null); }
+ * catch (IOException e) { http.clientHandler().end(call, -1, e); throw e; }
+ * }</pre>
+ */
+public final class HttpClientHandler {
+  static final AttributeKey<String> URL_FULL = AttributeKey.stringKey("url.full");
+
+  private final Operations operations;
+  private final Propagation propagation;
+
+  HttpClientHandler(ObsHttp config) {
+    this.operations = config.obs().operations();
+    this.propagation = operations.propagation();
+  }
+
+  /** One request in flight. */
+  public static final class Call {
+    private final Operation operation;
+    private final String method;
+    private final String uri;
+    private final String clientName;
+
+    Call(Operation operation, String method, String uri, String clientName) {
+      this.operation = operation;
+      this.method = method;
+      this.uri = uri;
+      this.clientName = clientName;
+    }
+
+    /** The call's operation (its span and context). */
+    public Operation operation() {
+      return operation;
+    }
+  }
+
+  /**
+   * Starts a call of {@code method} to {@code uri}; {@code uriTemplate} (e.g. {@code /orders/{id}}, or null)
+   * names the span and tags the timer, and must never hold ids. Headers go into {@code carrier} through
+   * {@code setter}.
+   */
+  public <C> Call start(
+      String method,
+      URI uri,
+      @Nullable String uriTemplate,
+      C carrier,
+      Propagation.HeaderSetter<? super C> setter) {
+    String m = method.toUpperCase(Locale.ROOT);
+    AttributesBuilder attributes =
+        Attributes.builder().put(HttpServerHandler.METHOD, m).put(URL_FULL, withoutQuery(uri));
+    if (uri.getScheme() != null) {
+      attributes.put(HttpServerHandler.URL_SCHEME, uri.getScheme());
+    }
+    String host = uri.getHost();
+    if (host != null) {
+      attributes.put(HttpServerHandler.SERVER_ADDRESS, host);
+    }
+    int port = port(uri);
+    if (port > 0) {
+      attributes.put(HttpServerHandler.SERVER_PORT, (long) port);
+    }
+    Operation operation =
+        operations.start(
+            Context.current(), uriTemplate == null ? m : m + " " + uriTemplate, SpanKind.CLIENT, attributes.build());
+    propagation.inject(operation.context(), carrier, setter);
+    return new Call(operation, m, uriTemplate == null ? "none" : uriTemplate, host == null ? "none" : host);
+  }
+
+  /** Ends a call: {@code status} is the response's, or -1 when there was none; {@code error} what was thrown. */
+  public void end(Call call, int status, @Nullable Throwable error) {
+    Operation operation = call.operation;
+    try {
+      if (status > 0) {
+        operation.span().setAttribute(HttpServerHandler.STATUS, (long) status);
+      }
+      boolean failed = error != null || status >= 500 || status <= 0;
+      String errorType = error != null ? error.getClass().getName() : failed ? Integer.toString(status) : null;
+      Timer timer =
+          Timer.builder("http.client.requests")
+              .description("HTTP requests sent")
+              .tags(
+                  Tags.of(
+                      "method", call.method,
+                      "uri", call.uri,
+                      "status", status > 0 ? Integer.toString(status) : "CLIENT_ERROR",
+                      "outcome", status > 0 ? Outcome.forStatus(status).name() : "UNKNOWN",
+                      "exception", error == null ? "None" : error.getClass().getSimpleName(),
+                      "client.name", call.clientName))
+              .register(operations.registry());
+      operations.end(operation, error, failed, errorType, timer, null);
+    } catch (RuntimeException e) {
+      operation.span().end();
+    }
+  }
+
+  static String withoutQuery(URI uri) {
+    StringBuilder sb = new StringBuilder();
+    if (uri.getScheme() != null) {
+      sb.append(uri.getScheme()).append("://");
+    }
+    if (uri.getHost() != null) {
+      sb.append(uri.getHost());
+      if (uri.getPort() > 0) {
+        sb.append(':').append(uri.getPort());
+      }
+    }
+    sb.append(uri.getRawPath() == null ? "" : uri.getRawPath());
+    return sb.toString();
+  }
+
+  static int port(URI uri) {
+    if (uri.getPort() > 0) {
+      return uri.getPort();
+    }
+    if ("https".equalsIgnoreCase(uri.getScheme())) {
+      return 443;
+    }
+    return "http".equalsIgnoreCase(uri.getScheme()) ? 80 : -1;
+  }
+}

@@ -1,0 +1,247 @@
+/*
+ * Copyright The obs4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package dev.obs4j.http;
+
+import dev.obs4j.instrument.Operation;
+import dev.obs4j.instrument.Operations;
+import dev.obs4j.trace.Propagation;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.http.Outcome;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.context.propagation.TextMapGetter;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves one request through the shared lifecycle: {@link #start} extracts the caller's trace context with
+ * every configured propagator, starts the SERVER span, and returns the trace id to the caller in
+ * {@code traceresponse} and {@code X-Trace-Id}; {@link #end} names the span {@code METHOD route}, records the
+ * semantic-convention attributes, the {@code http.server.requests} timer (tags {@code method}, {@code uri},
+ * {@code status}, {@code outcome}, {@code exception}) with an exemplar, and logs an ERROR line for a 5xx or
+ * an unhandled exception. Adapters call both, with the span current in between.
+ */
+public final class HttpServerHandler {
+  private static final Logger log = LoggerFactory.getLogger("dev.obs4j.http.server");
+  private static final Set<String> KNOWN_METHODS =
+      Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "QUERY");
+
+  static final AttributeKey<String> METHOD = AttributeKey.stringKey("http.request.method");
+  static final AttributeKey<String> METHOD_ORIGINAL = AttributeKey.stringKey("http.request.method_original");
+  static final AttributeKey<String> ROUTE = AttributeKey.stringKey("http.route");
+  static final AttributeKey<String> URL_PATH = AttributeKey.stringKey("url.path");
+  static final AttributeKey<String> URL_SCHEME = AttributeKey.stringKey("url.scheme");
+  static final AttributeKey<String> SERVER_ADDRESS = AttributeKey.stringKey("server.address");
+  static final AttributeKey<Long> SERVER_PORT = AttributeKey.longKey("server.port");
+  static final AttributeKey<String> CLIENT_ADDRESS = AttributeKey.stringKey("client.address");
+  static final AttributeKey<String> USER_AGENT = AttributeKey.stringKey("user_agent.original");
+  static final AttributeKey<Long> STATUS = AttributeKey.longKey("http.response.status_code");
+
+  /** Sets one response header; adapters pass their framework's setter. */
+  @FunctionalInterface
+  public interface ResponseHeaderSetter {
+    /** Sets header {@code name} to {@code value}. */
+    void set(String name, String value);
+  }
+
+  private final ObsHttp config;
+  private final Operations operations;
+  private final TextMapGetter<HttpServerRequest> getter;
+  private final AtomicInteger active = new AtomicInteger();
+  private final Duration[] objectives;
+
+  HttpServerHandler(ObsHttp config) {
+    this.config = config;
+    this.operations = config.obs().operations();
+    Propagation propagation = operations.propagation();
+    this.getter =
+        new TextMapGetter<>() {
+          @Override
+          public Iterable<String> keys(HttpServerRequest request) {
+            return propagation.fields();
+          }
+
+          @Override
+          public @Nullable String get(@Nullable HttpServerRequest request, String key) {
+            return request == null ? null : request.header(key);
+          }
+        };
+    this.objectives = config.serviceLevelObjectives().toArray(new Duration[0]);
+    Gauge.builder("http.server.requests.active", active, AtomicInteger::get)
+        .description("Requests being served now")
+        .register(operations.registry());
+  }
+
+  /**
+   * Starts serving {@code request}; call before the framework's handler runs, and make the returned
+   * operation current around it. {@code responseHeaders} receives the trace-id headers.
+   */
+  public Operation start(HttpServerRequest request, ResponseHeaderSetter responseHeaders) {
+    String method = method(request);
+    AttributesBuilder attributes = Attributes.builder().put(METHOD, method).put(URL_PATH, request.path());
+    if (!method.equals(request.method())) {
+      attributes.put(METHOD_ORIGINAL, request.method());
+    }
+    attributes.put(URL_SCHEME, request.scheme());
+    putIfPresent(attributes, SERVER_ADDRESS, request.serverAddress());
+    if (request.serverPort() > 0) {
+      attributes.put(SERVER_PORT, (long) request.serverPort());
+    }
+    putIfPresent(attributes, CLIENT_ADDRESS, request.clientAddress());
+    putIfPresent(attributes, USER_AGENT, request.header("User-Agent"));
+    for (String header : config.requestHeaders()) {
+      String value = request.header(header);
+      if (value != null) {
+        attributes.put(AttributeKey.stringArrayKey("http.request.header." + header), List.of(value));
+      }
+    }
+    Operation operation =
+        operations.startEntry(
+            request, getter, method.equals("_OTHER") ? "HTTP" : method, SpanKind.SERVER, attributes.build());
+    active.incrementAndGet();
+    SpanContext context = operation.span().getSpanContext();
+    if (context.isValid()) {
+      try {
+        responseHeaders.set(
+            "traceresponse",
+            "00-" + context.getTraceId() + "-" + context.getSpanId() + "-" + context.getTraceFlags().asHex());
+        if (!config.traceIdHeader().isEmpty()) {
+          responseHeaders.set(config.traceIdHeader(), context.getTraceId());
+        }
+      } catch (RuntimeException committed) {
+        // a response already committed cannot take headers; the span is unaffected
+      }
+    }
+    return operation;
+  }
+
+  /**
+   * Ends the request: {@code error} is what the handler threw, if anything. A response still without a
+   * status (or with a success status) after an exception counts as 500, which is what the container sends.
+   */
+  public void end(Operation operation, HttpServerResponse response, @Nullable Throwable error) {
+    active.decrementAndGet();
+    try {
+      HttpServerRequest request = response.request();
+      int status = response.statusCode();
+      if (error != null && status < 400) {
+        status = 500;
+      }
+      String method = method(request);
+      String route = operation.routeFromHandler();
+      if (route == null) {
+        route = request.route();
+      }
+      Span span = operation.span();
+      span.updateName(route == null ? (method.equals("_OTHER") ? "HTTP" : method) : method + " " + route);
+      if (route != null) {
+        span.setAttribute(ROUTE, route);
+      }
+      if (status > 0) {
+        span.setAttribute(STATUS, (long) status);
+      }
+      boolean failed = status >= 500 || status <= 0;
+      String errorType = error != null ? error.getClass().getName() : (failed ? statusText(status) : null);
+      String exception = error == null ? "None" : error.getClass().getSimpleName();
+      String outcome = status > 0 ? Outcome.forStatus(status).name() : "UNKNOWN";
+      Timer.Builder timer =
+          Timer.builder("http.server.requests")
+              .description("HTTP requests served")
+              .tags(
+                  Tags.of(
+                      "method", method,
+                      "uri", uri(route, status),
+                      "status", status > 0 ? Integer.toString(status) : "UNKNOWN",
+                      "outcome", outcome,
+                      "exception", exception));
+      if (config.percentileHistogram()) {
+        timer.publishPercentileHistogram();
+      }
+      if (objectives.length > 0) {
+        timer.serviceLevelObjectives(objectives);
+      }
+      int finalStatus = status;
+      String finalRoute = route;
+      Runnable logLine =
+          failed
+              ? () -> logFailure(method, finalRoute, request.path(), finalStatus, error, operation.traceId())
+              : status >= 400 ? () -> logClientError(method, finalRoute, request.path(), finalStatus, operation.traceId()) : null;
+      operations.end(operation, error, failed, errorType, timer.register(operations.registry()), logLine);
+    } catch (RuntimeException e) {
+      operation.span().end(); // never fail the request because of observability
+    }
+  }
+
+  private static void logFailure(
+      String method, @Nullable String route, String path, int status, @Nullable Throwable error, String traceId) {
+    if (error != null) {
+      log.error(
+          "{} {} failed with {} ({}: {}) trace_id={}",
+          method,
+          route == null ? path : route,
+          status,
+          error.getClass().getName(),
+          error.getMessage(),
+          traceId,
+          error);
+    } else {
+      log.error("{} {} answered {} trace_id={}", method, route == null ? path : route, status, traceId);
+    }
+  }
+
+  private void logClientError(String method, @Nullable String route, String path, int status, String traceId) {
+    if (config.clientErrorsAtWarn()) {
+      log.warn("{} {} answered {} trace_id={}", method, route == null ? path : route, status, traceId);
+    } else {
+      log.debug("{} {} answered {} trace_id={}", method, route == null ? path : route, status, traceId);
+    }
+  }
+
+  private static String statusText(int status) {
+    return status > 0 ? Integer.toString(status) : "_OTHER";
+  }
+
+  /** The {@code uri} tag: the route template, never the raw path. */
+  static String uri(@Nullable String route, int status) {
+    if (route != null) {
+      return route;
+    }
+    if (status == 404) {
+      return "NOT_FOUND";
+    }
+    if (status >= 300 && status < 400) {
+      return "REDIRECTION";
+    }
+    return "UNKNOWN";
+  }
+
+  /** The method if it is a known one, else {@code _OTHER}, so junk methods cannot grow the series. */
+  static String method(HttpServerRequest request) {
+    String method = request.method();
+    if (method == null) {
+      return "_OTHER";
+    }
+    String upper = method.toUpperCase(Locale.ROOT);
+    return KNOWN_METHODS.contains(upper) ? upper : "_OTHER";
+  }
+
+  private static void putIfPresent(AttributesBuilder attributes, AttributeKey<String> key, @Nullable String value) {
+    if (value != null && !value.isEmpty()) {
+      attributes.put(key, value);
+    }
+  }
+}

@@ -1,0 +1,46 @@
+/*
+ * Copyright The obs4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package dev.obs4j.http;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The request as a framework adapter sees it; the one thing an adapter implements for the server side.
+ * Methods are called on the request thread at start, and {@link #route()} again when the response is
+ * known (frameworks match the route after the request starts).
+ */
+public interface HttpServerRequest {
+  /** The HTTP method, e.g. {@code GET}. */
+  String method();
+
+  /** The path without the query string, e.g. {@code /orders/17}. */
+  String path();
+
+  /** The matched route template, e.g. {@code /orders/{id}}, or null when no route matched. */
+  @Nullable String route();
+
+  /** The first value of a request header, or null; {@code name} is matched case-insensitively. */
+  @Nullable String header(String name);
+
+  /** {@code http} or {@code https}. */
+  default String scheme() {
+    return "http";
+  }
+
+  /** The host the client addressed, or null. */
+  default @Nullable String serverAddress() {
+    return null;
+  }
+
+  /** The port the client addressed, or -1. */
+  default int serverPort() {
+    return -1;
+  }
+
+  /** The peer's address, or null. */
+  default @Nullable String clientAddress() {
+    return null;
+  }
+}

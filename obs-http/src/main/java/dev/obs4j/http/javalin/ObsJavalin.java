@@ -1,0 +1,84 @@
+/*
+ * Copyright The obs4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package dev.obs4j.http.javalin;
+
+import dev.obs4j.Obs;
+import dev.obs4j.http.ObsHttp;
+import dev.obs4j.http.servlet.ObsServletFilter;
+import dev.obs4j.metrics.PrometheusScrape;
+import io.javalin.config.JavalinState;
+import io.javalin.http.Handler;
+import io.javalin.plugin.Plugin;
+import io.javalin.router.Endpoint;
+import jakarta.servlet.DispatcherType;
+import java.util.EnumSet;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
+
+/**
+ * The Javalin 7 plugin: every request is traced and timed by obs4j's servlet filter on Javalin's Jetty, and
+ * every endpoint handler is wrapped so that the span and the {@code uri} tag get the matched path template
+ * ({@code /orders/{id}}) and the exception an exception mapper turned into a response.
+ *
+ * <pre>{@code
+ * Javalin.create(cfg -> {
+ *   cfg.registerPlugin(ObsJavalin.create(ObsHttp.create(obs)));
+ *   cfg.routes.get("/metrics", ObsJavalin.metricsHandler(obs));
+ * });
+ * }</pre>
+ *
+ * <p>Javalin has one handler wrapper; this plugin sets it.
+ */
+public final class ObsJavalin extends Plugin<Void> {
+  private final ObsHttp http;
+
+  private ObsJavalin(ObsHttp http) {
+    this.http = http;
+  }
+
+  /** The plugin, reporting through {@code http}. */
+  public static ObsJavalin create(ObsHttp http) {
+    return new ObsJavalin(http);
+  }
+
+  @Override
+  public void onInitialize(JavalinState state) {
+    ObsServletFilter filter = ObsServletFilter.forFramework(http);
+    FilterHolder holder = new FilterHolder(filter);
+    holder.setAsyncSupported(true); // Javalin answers ctx.future(...) with servlet async
+    state.jetty.modifyServletContextHandler(
+        handler -> handler.addFilter(holder, "/*", EnumSet.of(DispatcherType.REQUEST)));
+    state.router.handlerWrapper(ObsJavalin::wrap);
+  }
+
+  private static Handler wrap(Endpoint endpoint) {
+    Handler handler = endpoint.handler;
+    if (!endpoint.method.isHttpMethod()) {
+      return handler; // before, after and error handlers keep the route of the endpoint
+    }
+    String route = endpoint.path;
+    return ctx -> {
+      ctx.req().setAttribute(ObsServletFilter.ROUTE_ATTRIBUTE, route);
+      try {
+        handler.handle(ctx);
+      } catch (Exception e) {
+        ctx.req().setAttribute(ObsServletFilter.ERROR_ATTRIBUTE, e);
+        throw e;
+      }
+    };
+  }
+
+  /** A handler that serves {@code obs}'s metrics to Prometheus (OpenMetrics with exemplars when asked). */
+  public static Handler metricsHandler(Obs obs) {
+    return ctx -> {
+      PrometheusScrape scrape = PrometheusScrape.of(obs.meterRegistry(), ctx.header("Accept"));
+      ctx.contentType(scrape.contentType()).result(scrape.body());
+    };
+  }
+
+  @Override
+  public String name() {
+    return "obs4j";
+  }
+}

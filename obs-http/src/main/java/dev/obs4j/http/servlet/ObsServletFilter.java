@@ -1,0 +1,203 @@
+/*
+ * Copyright The obs4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package dev.obs4j.http.servlet;
+
+import dev.obs4j.http.HttpServerHandler;
+import dev.obs4j.http.HttpServerRequest;
+import dev.obs4j.http.HttpServerResponse;
+import dev.obs4j.http.ObsHttp;
+import dev.obs4j.instrument.Operation;
+import io.opentelemetry.context.Scope;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletMapping;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.MappingMatch;
+import java.io.IOException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A Jakarta Servlet filter that traces and times every request through {@link HttpServerHandler}. An async
+ * request ends its span when the request completes. The route is what a framework left in the request
+ * attribute {@value #ROUTE_ATTRIBUTE}, else the servlet mapping's pattern.
+ *
+ * <pre>{@code
+ * context.addFilter(new FilterHolder(ObsServletFilter.create(ObsHttp.create(obs))), "/*", EnumSet.of(DispatcherType.REQUEST));
+ * }</pre>
+ */
+public final class ObsServletFilter implements Filter {
+  /** Request attribute a framework sets to the matched route template. */
+  public static final String ROUTE_ATTRIBUTE = "dev.obs4j.http.route";
+
+  /** Request attribute a framework sets to an exception its error handling turned into a response. */
+  public static final String ERROR_ATTRIBUTE = "dev.obs4j.http.error";
+
+  private static final String OPERATION_ATTRIBUTE = "dev.obs4j.http.operation";
+
+  private final HttpServerHandler handler;
+  private final boolean routeFromMapping;
+
+  private ObsServletFilter(ObsHttp http, boolean routeFromMapping) {
+    this.handler = http.serverHandler();
+    this.routeFromMapping = routeFromMapping;
+  }
+
+  /** A filter reporting through {@code http}; without a route attribute, the servlet mapping is the route. */
+  public static ObsServletFilter create(ObsHttp http) {
+    return new ObsServletFilter(http, true);
+  }
+
+  /**
+   * A filter for a framework that routes inside one servlet and sets {@value #ROUTE_ATTRIBUTE} itself: a
+   * request without it matched no route (the servlet's own {@code /*} mapping says nothing).
+   */
+  public static ObsServletFilter forFramework(ObsHttp http) {
+    return new ObsServletFilter(http, false);
+  }
+
+  @Override
+  public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
+      throws IOException, ServletException {
+    if (!(req instanceof HttpServletRequest)
+        || !(res instanceof HttpServletResponse)
+        || req.getAttribute(OPERATION_ATTRIBUTE) != null) {
+      chain.doFilter(req, res); // not HTTP, or a nested dispatch of a request already traced
+      return;
+    }
+    HttpServletRequest request = (HttpServletRequest) req;
+    HttpServletResponse response = (HttpServletResponse) res;
+    Request wrapped = new Request(request, routeFromMapping);
+    Operation operation = handler.start(wrapped, response::setHeader);
+    request.setAttribute(OPERATION_ATTRIBUTE, operation);
+    Throwable error = null;
+    try (Scope ignored = operation.makeCurrent()) {
+      chain.doFilter(req, res);
+    } catch (IOException | ServletException | RuntimeException | Error e) {
+      error = e;
+      throw e;
+    } finally {
+      if (error == null && request.isAsyncStarted()) {
+        request.getAsyncContext().addListener(new End(operation, wrapped, response), request, response);
+      } else {
+        end(operation, wrapped, response, error);
+      }
+    }
+  }
+
+  private void end(Operation operation, Request request, HttpServletResponse response, @Nullable Throwable error) {
+    Throwable cause = error;
+    if (cause == null && request.request.getAttribute(ERROR_ATTRIBUTE) instanceof Throwable) {
+      cause = (Throwable) request.request.getAttribute(ERROR_ATTRIBUTE);
+    }
+    handler.end(operation, HttpServerResponse.of(request, response.getStatus()), cause);
+  }
+
+  /** Ends the span of an async request once, whichever of complete, error or timeout comes first. */
+  private final class End implements AsyncListener {
+    private final Operation operation;
+    private final Request request;
+    private final HttpServletResponse response;
+    private final AtomicBoolean done = new AtomicBoolean();
+    private volatile @Nullable Throwable error;
+
+    End(Operation operation, Request request, HttpServletResponse response) {
+      this.operation = operation;
+      this.request = request;
+      this.response = response;
+    }
+
+    @Override
+    public void onComplete(AsyncEvent event) {
+      if (done.compareAndSet(false, true)) {
+        end(operation, request, response, error);
+      }
+    }
+
+    @Override
+    public void onTimeout(AsyncEvent event) {
+      error = new java.util.concurrent.TimeoutException("async request timed out");
+    }
+
+    @Override
+    public void onError(AsyncEvent event) {
+      error = event.getThrowable();
+    }
+
+    @Override
+    public void onStartAsync(AsyncEvent event) {
+      event.getAsyncContext().addListener(this);
+    }
+  }
+
+  private static final class Request implements HttpServerRequest {
+    final HttpServletRequest request;
+    private final boolean routeFromMapping;
+
+    Request(HttpServletRequest request, boolean routeFromMapping) {
+      this.request = request;
+      this.routeFromMapping = routeFromMapping;
+    }
+
+    @Override
+    public String method() {
+      return request.getMethod();
+    }
+
+    @Override
+    public String path() {
+      String uri = request.getRequestURI();
+      return uri == null ? "/" : uri;
+    }
+
+    @Override
+    public @Nullable String route() {
+      Object route = request.getAttribute(ROUTE_ATTRIBUTE);
+      if (route instanceof String) {
+        return (String) route;
+      }
+      if (!routeFromMapping) {
+        return null;
+      }
+      HttpServletMapping mapping = request.getHttpServletMapping();
+      if (mapping == null || mapping.getMappingMatch() == null || mapping.getMappingMatch() == MappingMatch.DEFAULT) {
+        return null; // the default servlet: no route matched
+      }
+      String context = request.getContextPath() == null ? "" : request.getContextPath();
+      return context + mapping.getPattern();
+    }
+
+    @Override
+    public @Nullable String header(String name) {
+      return request.getHeader(name);
+    }
+
+    @Override
+    public String scheme() {
+      return request.getScheme();
+    }
+
+    @Override
+    public @Nullable String serverAddress() {
+      return request.getServerName();
+    }
+
+    @Override
+    public int serverPort() {
+      return request.getServerPort();
+    }
+
+    @Override
+    public @Nullable String clientAddress() {
+      return request.getRemoteAddr();
+    }
+  }
+}

@@ -1,0 +1,346 @@
+/*
+ * Copyright The obs4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package dev.obs4j.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.obs4j.ObsContext;
+import dev.obs4j.http.client.ObsHttpClient;
+import dev.obs4j.http.jdk.ObsHttpServerFilter;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The contract every server adapter meets, run against a real server on a random loopback port. A subclass
+ * starts its framework serving {@link App}'s routes:
+ *
+ * <ul>
+ *   <li>{@code GET /hello}: 200 {@code hello}, logging one INFO line;
+ *   <li>{@code GET /orders/{id}}: 200 {@code order <id>};
+ *   <li>{@code GET /boom}: the handler throws {@code IllegalStateException("boom")};
+ *   <li>{@code GET /fail}: a 500 response; {@code GET /bad}: a 400 response;
+ *   <li>{@code GET /async}: answers 200 {@code async} from another thread after 50 ms;
+ *   <li>{@code GET /user}: sets the user id, logs, calls the downstream service, answers its body;
+ *   <li>anything else: 404.
+ * </ul>
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+public abstract class AbstractHttpServerTest {
+  static final String TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
+  static final String SPAN = "00f067aa0ba902b7";
+  private static final Logger log = LoggerFactory.getLogger(AbstractHttpServerTest.class);
+
+  protected Recorder service;
+  protected Recorder downstream;
+  private HttpServer downstreamServer;
+  private AutoCloseable server;
+  private int port;
+  private final HttpClient plain = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  /** What the adapter under test serves; routes call these. */
+  protected final class App {
+    /** GET /hello. */
+    public String hello() {
+      log.info("hello handler");
+      return "hello";
+    }
+
+    /** GET /user: sets the user id and calls downstream through the traced client. */
+    public String user() throws IOException, InterruptedException {
+      ObsContext.setUserId("alice");
+      log.info("user handler");
+      HttpClient client = ObsHttpClient.wrap(service.http, plain);
+      return client
+          .send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + downstreamServer.getAddress().getPort() + "/whoami"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString())
+          .body();
+    }
+
+    /** GET /boom. */
+    public void boom() {
+      throw new IllegalStateException("boom");
+    }
+
+    /** The body /async answers with, after 50 ms. */
+    public String slow() {
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return "async";
+    }
+  }
+
+  /** Starts the adapter's framework on a free loopback port serving {@code app}'s routes; returns its port. */
+  protected abstract Started start(ObsHttp http, App app) throws Exception;
+
+  /** A running server. */
+  protected record Started(int port, AutoCloseable stop) {}
+
+  /** The route template the adapter reports for /orders/17. */
+  protected String ordersRoute() {
+    return "/orders/{id}";
+  }
+
+  @BeforeAll
+  void startServers() throws Exception {
+    service = new Recorder("orders-service");
+    downstream = new Recorder("users-service");
+    downstreamServer = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    downstreamServer
+        .createContext(
+            "/whoami",
+            exchange -> {
+              LoggerFactory.getLogger("downstream").info("downstream handler");
+              byte[] body = String.valueOf(ObsContext.traceId()).getBytes(StandardCharsets.UTF_8);
+              exchange.sendResponseHeaders(200, body.length);
+              try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+              }
+            })
+        .getFilters()
+        .add(ObsHttpServerFilter.create(downstream.http));
+    downstreamServer.start();
+    Started started = start(service.http, new App());
+    port = started.port();
+    server = started.stop();
+  }
+
+  @AfterAll
+  void stopServers() throws Exception {
+    server.close();
+    downstreamServer.stop(0);
+    service.close();
+    downstream.close();
+  }
+
+  @BeforeEach
+  void reset() {
+    service.spans.reset();
+    downstream.spans.reset();
+  }
+
+  protected HttpResponse<String> get(String path, String... headers) throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .timeout(Duration.ofSeconds(10))
+            .header("User-Agent", "obs4j-contract-test");
+    for (int i = 0; i < headers.length; i += 2) {
+      request.header(headers[i], headers[i + 1]);
+    }
+    return plain.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static String attr(SpanData span, String key) {
+    return span.getAttributes().get(AttributeKey.stringKey(key));
+  }
+
+  private static Long longAttr(SpanData span, String key) {
+    return span.getAttributes().get(AttributeKey.longKey(key));
+  }
+
+  /** The count of {@code http.server.requests} with these tags so far (other tests add to it). */
+  protected long served(String... tags) {
+    var timer = service.obs.meterRegistry().find("http.server.requests").tags(tags).timer();
+    return timer == null ? 0 : timer.count();
+  }
+
+  @Test
+  void success_serverSpanWithSemanticAttributes_traceIdBackToCaller_andRedMetric() throws Exception {
+    String[] tags = {"method", "GET", "uri", "/hello", "status", "200", "outcome", "SUCCESS", "exception", "None"};
+    long before = served(tags);
+    HttpResponse<String> response = get("/hello?secret=token");
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.body()).isEqualTo("hello");
+
+    SpanData span = service.server();
+    assertThat(span.getName()).isEqualTo("GET /hello");
+    assertThat(span.getKind()).isEqualTo(SpanKind.SERVER);
+    assertThat(span.getParentSpanContext().isValid()).isFalse();
+    assertThat(span.getStatus().getStatusCode()).isEqualTo(StatusCode.UNSET);
+    assertThat(attr(span, "http.request.method")).isEqualTo("GET");
+    assertThat(attr(span, "http.route")).isEqualTo("/hello");
+    assertThat(attr(span, "url.path")).isEqualTo("/hello");
+    assertThat(attr(span, "url.scheme")).isEqualTo("http");
+    assertThat(longAttr(span, "server.port")).isEqualTo((long) port);
+    assertThat(attr(span, "server.address")).isNotBlank();
+    assertThat(attr(span, "client.address")).isEqualTo("127.0.0.1");
+    assertThat(attr(span, "user_agent.original")).isEqualTo("obs4j-contract-test");
+    assertThat(longAttr(span, "http.response.status_code")).isEqualTo(200L);
+    assertThat(span.getAttributes().asMap().values().toString()).doesNotContain("secret=token");
+
+    assertThat(response.headers().firstValue("X-Trace-Id")).hasValue(span.getTraceId());
+    assertThat(response.headers().firstValue("traceresponse"))
+        .hasValue("00-" + span.getTraceId() + "-" + span.getSpanId() + "-" + span.getSpanContext().getTraceFlags().asHex());
+
+    assertThat(served(tags)).isEqualTo(before + 1);
+    assertThat(Recorder.logLines(l -> "hello handler".equals(l.get("message"))
+            && span.getTraceId().equals(l.get("trace.id"))))
+        .singleElement()
+        .satisfies(l -> assertThat(l.get("span.id")).isEqualTo(span.getSpanId()));
+  }
+
+  @Test
+  void routeTemplate_namesTheSpanAndTagsTheMetric_neverTheRawPath() throws Exception {
+    assertThat(get("/orders/17").body()).isEqualTo("order 17");
+    SpanData span = service.server();
+    assertThat(span.getName()).isEqualTo("GET " + ordersRoute());
+    assertThat(attr(span, "http.route")).isEqualTo(ordersRoute());
+    assertThat(attr(span, "url.path")).isEqualTo("/orders/17");
+    assertThat(service.timer("http.server.requests", "uri", ordersRoute()).count()).isPositive();
+    assertThat(service.obs.meterRegistry().find("http.server.requests").tag("uri", "/orders/17").timers()).isEmpty();
+  }
+
+  @Test
+  void unknownPath_is404_notAnError_andTaggedNotFound() throws Exception {
+    assertThat(get("/no/such/path").statusCode()).isEqualTo(404);
+    SpanData span = service.server();
+    assertThat(span.getName()).isEqualTo("GET");
+    assertThat(span.getStatus().getStatusCode()).isEqualTo(StatusCode.UNSET);
+    assertThat(longAttr(span, "http.response.status_code")).isEqualTo(404L);
+    assertThat(service.timer("http.server.requests", "uri", "NOT_FOUND", "status", "404").count()).isPositive();
+  }
+
+  @Test
+  void handlerException_is500_anErrorSpan_withTheExceptionInMetricsAndOneErrorLogLine() throws Exception {
+    assertThat(get("/boom").statusCode()).isEqualTo(500);
+    SpanData span = service.server();
+    assertThat(span.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+    assertThat(attr(span, "error.type")).isEqualTo("java.lang.IllegalStateException");
+    assertThat(longAttr(span, "http.response.status_code")).isEqualTo(500L);
+    assertThat(span.getEvents()).anySatisfy(e -> {
+      assertThat(e.getName()).isEqualTo("exception");
+      assertThat(e.getAttributes().get(AttributeKey.stringKey("exception.message"))).isEqualTo("boom");
+    });
+    assertThat(service.timer("http.server.requests", "uri", "/boom", "status", "500", "outcome", "SERVER_ERROR",
+            "exception", "IllegalStateException").count()).isEqualTo(1);
+    List<Map<String, Object>> errors = Recorder.logLines(l -> "ERROR".equals(l.get("log.level"))
+        && span.getTraceId().equals(l.get("trace.id")));
+    assertThat(errors).singleElement().satisfies(l -> {
+      assertThat((String) l.get("message")).contains("GET /boom").contains("500").contains(span.getTraceId());
+      assertThat(l.get("error.type")).isEqualTo("java.lang.IllegalStateException");
+    });
+  }
+
+  @Test
+  void fiveHundredResponse_isAnErrorSpan_andLogsAtError() throws Exception {
+    assertThat(get("/fail").statusCode()).isEqualTo(500);
+    SpanData span = service.server();
+    assertThat(span.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+    assertThat(attr(span, "error.type")).isEqualTo("500");
+    assertThat(service.timer("http.server.requests", "uri", "/fail", "status", "500", "exception", "None").count())
+        .isEqualTo(1);
+    assertThat(Recorder.logLines(l -> "ERROR".equals(l.get("log.level")) && span.getTraceId().equals(l.get("trace.id"))))
+        .hasSize(1);
+  }
+
+  @Test
+  void clientError_isNotAServerSpanError_andIsNotLoggedAtError() throws Exception {
+    assertThat(get("/bad").statusCode()).isEqualTo(400);
+    SpanData span = service.server();
+    assertThat(span.getStatus().getStatusCode()).isEqualTo(StatusCode.UNSET);
+    assertThat(attr(span, "error.type")).isNull();
+    assertThat(service.timer("http.server.requests", "uri", "/bad", "outcome", "CLIENT_ERROR").count()).isEqualTo(1);
+    assertThat(Recorder.logLines(l -> span.getTraceId().equals(l.get("trace.id"))
+        && ("ERROR".equals(l.get("log.level")) || "WARN".equals(l.get("log.level"))))).isEmpty();
+  }
+
+  @Test
+  void asyncResponse_endsTheSpanWhenTheResponseCompletes() throws Exception {
+    HttpResponse<String> response = get("/async");
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.body()).isEqualTo("async");
+    SpanData span = service.server();
+    assertThat(longAttr(span, "http.response.status_code")).isEqualTo(200L);
+    assertThat(span.getEndEpochNanos() - span.getStartEpochNanos()).isGreaterThanOrEqualTo(Duration.ofMillis(50).toNanos());
+    assertThat(service.timer("http.server.requests", "uri", "/async", "status", "200").count()).isEqualTo(1);
+  }
+
+  static Stream<Arguments> parents() {
+    return Stream.of(
+        Arguments.of("w3c", new String[] {"traceparent", "00-" + TRACE + "-" + SPAN + "-01"}),
+        Arguments.of("jaeger", new String[] {"uber-trace-id", TRACE + ":" + SPAN + ":0:1"}),
+        Arguments.of("b3", new String[] {"b3", TRACE + "-" + SPAN + "-1"}),
+        Arguments.of("b3multi", new String[] {"X-B3-TraceId", TRACE, "X-B3-SpanId", SPAN, "X-B3-Sampled", "1"}));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("parents")
+  void incomingTraceHeaders_continueTheTrace(String format, String[] headers) throws Exception {
+    HttpResponse<String> response = get("/hello", headers);
+    SpanData span = service.server();
+    assertThat(span.getTraceId()).isEqualTo(TRACE);
+    assertThat(span.getParentSpanId()).isEqualTo(SPAN);
+    assertThat(span.getParentSpanContext().isRemote()).isTrue();
+    assertThat(response.headers().firstValue("X-Trace-Id")).hasValue(TRACE);
+  }
+
+  @Test
+  void malformedTraceHeaders_areIgnored_andANewTraceStarts() throws Exception {
+    HttpResponse<String> response =
+        get("/hello", "traceparent", "00-zzzz-" + SPAN + "-01", "uber-trace-id", "garbage", "b3", "0-0-1");
+    assertThat(response.statusCode()).isEqualTo(200);
+    SpanData span = service.server();
+    assertThat(span.getParentSpanContext().isValid()).isFalse();
+    assertThat(response.headers().firstValue("X-Trace-Id")).hasValue(span.getTraceId());
+  }
+
+  @Test
+  void userId_landsOnTheSpanAndLogs_andTravelsDownstream() throws Exception {
+    HttpResponse<String> response = get("/user");
+    assertThat(response.statusCode()).isEqualTo(200);
+    SpanData upstream = service.server();
+    assertThat(attr(upstream, "enduser.id")).isEqualTo("alice");
+    assertThat(response.body()).isEqualTo(upstream.getTraceId()); // downstream saw the same trace
+
+    SpanData client = service.spans.getFinishedSpanItems().stream()
+        .filter(s -> s.getKind() == SpanKind.CLIENT).findFirst().orElseThrow();
+    assertThat(client.getParentSpanId()).isEqualTo(upstream.getSpanId());
+    SpanData downstreamSpan = downstream.server();
+    assertThat(downstreamSpan.getTraceId()).isEqualTo(upstream.getTraceId());
+    assertThat(downstreamSpan.getParentSpanId()).isEqualTo(client.getSpanId());
+    assertThat(attr(downstreamSpan, "enduser.id")).isEqualTo("alice");
+
+    assertThat(Recorder.logLines(l -> "user handler".equals(l.get("message")) && upstream.getTraceId().equals(l.get("trace.id"))))
+        .singleElement().satisfies(l -> assertThat(l.get("user.id")).isEqualTo("alice"));
+    assertThat(Recorder.logLines(l -> "downstream handler".equals(l.get("message")) && upstream.getTraceId().equals(l.get("trace.id"))))
+        .singleElement().satisfies(l -> {
+          assertThat(l.get("user.id")).isEqualTo("alice");
+          assertThat(l.get("span.id")).isEqualTo(downstreamSpan.getSpanId());
+        });
+    // and the user id does not leak into the next request on the same threads
+    get("/hello");
+    assertThat(Recorder.logLines(l -> "hello handler".equals(l.get("message")) && l.containsKey("user.id"))).isEmpty();
+  }
+}
