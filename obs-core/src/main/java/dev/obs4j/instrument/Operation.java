@@ -57,6 +57,15 @@ public final class Operation {
     return s == null ? null : s.route();
   }
 
+  /** Fields set while the scope was open (by ObsContext) leave the log context with it. */
+  private static void clearFields(Map<String, String> fields) {
+    if (!fields.isEmpty()) {
+      for (String name : fields.keySet()) {
+        MDC.remove(name);
+      }
+    }
+  }
+
   /**
    * Makes the operation current for the handler: spans nest under it, log lines carry its trace id and its
    * business fields. Closing the scope restores the log context as it was.
@@ -64,8 +73,11 @@ public final class Operation {
   public Scope makeCurrent() {
     Scope scope = LogCorrelation.makeCurrent(context);
     OperationState s = state;
-    if (s == null) {
-      return scope;
+    if (s == null || s.fields().isEmpty()) {
+      return s == null ? scope : () -> {
+        clearFields(s.fields());
+        scope.close();
+      };
     }
     Map<String, String> fields = s.fields();
     Map<String, @Nullable String> previous = new HashMap<>(fields.size() + 2);

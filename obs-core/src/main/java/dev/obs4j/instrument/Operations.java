@@ -120,7 +120,8 @@ public final class Operations {
       } else if (error != null) {
         span.recordException(SpanErrors.unwrap(error));
       }
-      if (timer != null || inContext != null) {
+      if (inContext != null || (timer != null && span.getSpanContext().isSampled())) {
+        // current, so the bucket's exemplar and the log line carry this trace
         try (Scope ignored = operation.makeCurrent()) {
           if (timer != null) {
             timer.record(elapsed, TimeUnit.NANOSECONDS);
@@ -129,6 +130,8 @@ public final class Operations {
             inContext.run();
           }
         }
+      } else if (timer != null) {
+        timer.record(elapsed, TimeUnit.NANOSECONDS); // unsampled: no exemplar to link, skip the context switch
       }
     } catch (RuntimeException ignored) {
       // never fail the caller because of observability

@@ -25,6 +25,10 @@ import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
+import dev.obs4j.internal.logs.MdcContextStorage;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.ContextStorage;
+import io.opentelemetry.context.Scope;
 
 /** Log lines rendered by the shipped ECS template carry the span's trace.id and span.id. */
 class JsonLogTest {
@@ -95,20 +99,27 @@ class JsonLogTest {
   }
 
   @Test
-  void mdcFollowsTheCurrentSpan_andIsRestoredWhenItsScopeCloses() {
+  void mdcStorage_followsTheCurrentSpan_andRestoresWhenItsScopeCloses() {
+    // The mechanism used for SLF4J backends other than log4j-core (which gets the ids from obs4j's
+    // context-data provider instead), exercised on its own storage so it does not depend on test order.
+    ContextStorage storage = new MdcContextStorage(ContextStorage.defaultStorage());
     try (Obs obs = TestObs.builder("payments").build()) {
+      Span outer = obs.tracer().spanBuilder("outer").startSpan();
+      Span inner = obs.tracer().spanBuilder("inner").startSpan();
       assertThat(MDC.get("trace_id")).isNull();
-      obs.runInSpan(
-          "outer",
-          () -> {
-            String outerSpan = Span.current().getSpanContext().getSpanId();
-            assertThat(MDC.get("span_id")).isEqualTo(outerSpan);
-            assertThat(MDC.get("trace_id")).isEqualTo(Span.current().getSpanContext().getTraceId());
-            obs.runInSpan(
-                "inner",
-                () -> assertThat(MDC.get("span_id")).isEqualTo(Span.current().getSpanContext().getSpanId()));
-            assertThat(MDC.get("span_id")).isEqualTo(outerSpan);
-          });
+      try (Scope a = storage.attach(Context.root().with(outer))) {
+        assertThat(MDC.get("span_id")).isEqualTo(outer.getSpanContext().getSpanId());
+        assertThat(MDC.get("trace_id")).isEqualTo(outer.getSpanContext().getTraceId());
+        assertThat(MDC.get("trace_flags")).isEqualTo(outer.getSpanContext().getTraceFlags().asHex());
+        try (Scope b = storage.attach(Context.root().with(inner))) {
+          assertThat(MDC.get("span_id")).isEqualTo(inner.getSpanContext().getSpanId());
+        }
+        assertThat(MDC.get("span_id")).isEqualTo(outer.getSpanContext().getSpanId());
+        try (Scope c = storage.attach(Context.root())) {
+          assertThat(MDC.get("trace_id")).isNull();
+        }
+        assertThat(MDC.get("span_id")).isEqualTo(outer.getSpanContext().getSpanId());
+      }
       assertThat(MDC.get("trace_id")).isNull();
       assertThat(MDC.get("span_id")).isNull();
     }

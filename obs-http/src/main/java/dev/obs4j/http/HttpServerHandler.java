@@ -63,6 +63,7 @@ public final class HttpServerHandler {
   private final TextMapGetter<HttpServerRequest> getter;
   private final AtomicInteger active = new AtomicInteger();
   private final Duration[] objectives;
+  private final java.util.concurrent.ConcurrentMap<TimerKey, Timer> timers = new java.util.concurrent.ConcurrentHashMap<>();
 
   HttpServerHandler(ObsHttp config) {
     this.config = config;
@@ -92,6 +93,33 @@ public final class HttpServerHandler {
    */
   public Operation start(HttpServerRequest request, ResponseHeaderSetter responseHeaders) {
     String method = method(request);
+    // The span starts bare; attributes are gathered only for a span that records (sampled), so a request
+    // that is not sampled pays for none of them. obs4j's samplers do not look at start attributes.
+    Operation operation =
+        operations.startEntry(
+            request, getter, method.equals("_OTHER") ? "HTTP" : method, SpanKind.SERVER, Attributes.empty());
+    Span span = operation.span();
+    if (span.isRecording()) {
+      span.setAllAttributes(startAttributes(request, method));
+    }
+    active.incrementAndGet();
+    SpanContext context = operation.span().getSpanContext();
+    if (context.isValid()) {
+      try {
+        responseHeaders.set(
+            "traceresponse",
+            "00-" + context.getTraceId() + "-" + context.getSpanId() + "-" + context.getTraceFlags().asHex());
+        if (!config.traceIdHeader().isEmpty()) {
+          responseHeaders.set(config.traceIdHeader(), context.getTraceId());
+        }
+      } catch (RuntimeException committed) {
+        // a response already committed cannot take headers; the span is unaffected
+      }
+    }
+    return operation;
+  }
+
+  private Attributes startAttributes(HttpServerRequest request, String method) {
     AttributesBuilder attributes = Attributes.builder().put(METHOD, method).put(URL_PATH, request.path());
     if (!method.equals(request.method())) {
       attributes.put(METHOD_ORIGINAL, request.method());
@@ -109,24 +137,7 @@ public final class HttpServerHandler {
         attributes.put(AttributeKey.stringArrayKey("http.request.header." + header), List.of(value));
       }
     }
-    Operation operation =
-        operations.startEntry(
-            request, getter, method.equals("_OTHER") ? "HTTP" : method, SpanKind.SERVER, attributes.build());
-    active.incrementAndGet();
-    SpanContext context = operation.span().getSpanContext();
-    if (context.isValid()) {
-      try {
-        responseHeaders.set(
-            "traceresponse",
-            "00-" + context.getTraceId() + "-" + context.getSpanId() + "-" + context.getTraceFlags().asHex());
-        if (!config.traceIdHeader().isEmpty()) {
-          responseHeaders.set(config.traceIdHeader(), context.getTraceId());
-        }
-      } catch (RuntimeException committed) {
-        // a response already committed cannot take headers; the span is unaffected
-      }
-    }
-    return operation;
+    return attributes.build();
   }
 
   /**
@@ -147,44 +158,62 @@ public final class HttpServerHandler {
         route = request.route();
       }
       Span span = operation.span();
-      span.updateName(route == null ? (method.equals("_OTHER") ? "HTTP" : method) : method + " " + route);
-      if (route != null) {
-        span.setAttribute(ROUTE, route);
-      }
-      if (status > 0) {
-        span.setAttribute(STATUS, (long) status);
+      if (span.isRecording()) {
+        span.updateName(route == null ? (method.equals("_OTHER") ? "HTTP" : method) : method + " " + route);
+        if (route != null) {
+          span.setAttribute(ROUTE, route);
+        }
+        if (status > 0) {
+          span.setAttribute(STATUS, (long) status);
+        }
       }
       boolean failed = status >= 500 || status <= 0;
       String errorType = error != null ? error.getClass().getName() : (failed ? statusText(status) : null);
       String exception = error == null ? "None" : error.getClass().getSimpleName();
       String outcome = status > 0 ? Outcome.forStatus(status).name() : "UNKNOWN";
-      Timer.Builder timer =
-          Timer.builder("http.server.requests")
-              .description("HTTP requests served")
-              .tags(
-                  Tags.of(
-                      "method", method,
-                      "uri", uri(route, status),
-                      "status", status > 0 ? Integer.toString(status) : "UNKNOWN",
-                      "outcome", outcome,
-                      "exception", exception));
-      if (config.percentileHistogram()) {
-        timer.publishPercentileHistogram();
-      }
-      if (objectives.length > 0) {
-        timer.serviceLevelObjectives(objectives);
-      }
+      Timer timer = timer(method, uri(route, status), statusTag(status), outcome, exception);
       int finalStatus = status;
       String finalRoute = route;
       Runnable logLine =
           failed
               ? () -> logFailure(method, finalRoute, request.path(), finalStatus, error, operation.traceId())
               : status >= 400 ? () -> logClientError(method, finalRoute, request.path(), finalStatus, operation.traceId()) : null;
-      operations.end(operation, error, failed, errorType, timer.register(operations.registry()), logLine);
+      operations.end(operation, error, failed, errorType, timer, logLine);
     } catch (RuntimeException e) {
       operation.span().end(); // never fail the request because of observability
     }
   }
+
+  /**
+   * The timer for one combination of tags. Looked up in a map of our own first: building and registering
+   * a Micrometer id on every request costs more than the rest of the request's instrumentation. The tags
+   * are bounded (known methods, route templates, status codes, exception classes); past 10,000 combinations
+   * the map stops growing and Micrometer's own lookup (behind the cardinality guard) takes over.
+   */
+  private Timer timer(String method, String uri, String status, String outcome, String exception) {
+    TimerKey key = new TimerKey(method, uri, status, exception);
+    Timer timer = timers.get(key);
+    if (timer != null) {
+      return timer;
+    }
+    Timer.Builder builder =
+        Timer.builder("http.server.requests")
+            .description("HTTP requests served")
+            .tags(Tags.of("method", method, "uri", uri, "status", status, "outcome", outcome, "exception", exception));
+    if (config.percentileHistogram()) {
+      builder.publishPercentileHistogram();
+    }
+    if (objectives.length > 0) {
+      builder.serviceLevelObjectives(objectives);
+    }
+    timer = builder.register(operations.registry());
+    if (timers.size() < 10_000) {
+      timers.putIfAbsent(key, timer);
+    }
+    return timer;
+  }
+
+  private record TimerKey(String method, String uri, String status, String exception) {}
 
   private static void logFailure(
       String method, @Nullable String route, String path, int status, @Nullable Throwable error, String traceId) {
@@ -211,6 +240,21 @@ public final class HttpServerHandler {
     }
   }
 
+  private static final String[] STATUS_TAGS = new String[600];
+
+  static {
+    for (int i = 100; i < STATUS_TAGS.length; i++) {
+      STATUS_TAGS[i] = Integer.toString(i).intern();
+    }
+  }
+
+  private static String statusTag(int status) {
+    if (status <= 0) {
+      return "UNKNOWN";
+    }
+    return status < STATUS_TAGS.length && STATUS_TAGS[status] != null ? STATUS_TAGS[status] : Integer.toString(status);
+  }
+
   private static String statusText(int status) {
     return status > 0 ? Integer.toString(status) : "_OTHER";
   }
@@ -234,6 +278,9 @@ public final class HttpServerHandler {
     String method = request.method();
     if (method == null) {
       return "_OTHER";
+    }
+    if (KNOWN_METHODS.contains(method)) {
+      return method;
     }
     String upper = method.toUpperCase(Locale.ROOT);
     return KNOWN_METHODS.contains(upper) ? upper : "_OTHER";

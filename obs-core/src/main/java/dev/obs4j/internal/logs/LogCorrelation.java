@@ -25,6 +25,7 @@ public final class LogCorrelation {
   private static boolean installed;
   private static volatile boolean working;
   private static volatile boolean mdcEnabled;
+  private static final boolean LOG4J_PROVIDES_IDS = log4jProvidesIds();
 
   private LogCorrelation() {}
 
@@ -34,6 +35,17 @@ public final class LogCorrelation {
 
   public static void serviceName(String name) {
     serviceName = name;
+  }
+
+  /** Whether SLF4J's backend is log4j-core, which gets trace ids from {@link Log4j2ContextDataProvider}. */
+  static boolean log4jProvidesIds() {
+    try {
+      Class.forName("org.apache.logging.log4j.core.util.ContextDataProvider", false, LogCorrelation.class.getClassLoader());
+      return MDC.getMDCAdapter() != null
+          && MDC.getMDCAdapter().getClass().getName().startsWith("org.apache.logging.slf4j.");
+    } catch (ClassNotFoundException | LinkageError e) {
+      return false;
+    }
   }
 
   /** Turns the MDC off for spans that obs4j makes current (OBS4J_LOGS_MDC=false). */
@@ -61,6 +73,13 @@ public final class LogCorrelation {
    */
   public static synchronized boolean installMdc() {
     mdcEnabled = true;
+    if (LOG4J_PROVIDES_IDS) {
+      // SLF4J logs through log4j-core, whose context-data provider (in obs-core) adds the ids to every
+      // event as it is logged: copying them into log4j's copy-on-write ThreadContext on every context
+      // switch would only cost time.
+      working = true;
+      return true;
+    }
     if (!installed) {
       installed = true;
       ContextStorage.addWrapper(MdcContextStorage::new);
