@@ -8,6 +8,7 @@ import dev.obs4j.ObsContext;
 import dev.obs4j.internal.OperationState;
 import dev.obs4j.trace.Propagation;
 import dev.obs4j.trace.SpanErrors;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.opentelemetry.api.baggage.Baggage;
@@ -19,7 +20,10 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -36,6 +40,7 @@ public final class Operations {
   private final Propagation propagation;
   private final MeterRegistry registry;
   private final List<String> contextFields;
+  private final ConcurrentMap<String, AtomicInteger> active = new ConcurrentHashMap<>();
 
   /** For {@code Obs}; integrations get theirs from {@code obs.operations()}. */
   public Operations(Tracer tracer, Propagation propagation, MeterRegistry registry, List<String> contextFields) {
@@ -43,6 +48,20 @@ public final class Operations {
     this.propagation = propagation;
     this.registry = registry;
     this.contextFields = List.copyOf(contextFields);
+  }
+
+  /**
+   * The in-flight counter behind gauge {@code name} (e.g. {@code http.server.requests.active}), one per
+   * name for this Obs however many integrations share it.
+   */
+  public AtomicInteger active(String name, String description) {
+    return active.computeIfAbsent(
+        name,
+        n -> {
+          AtomicInteger count = new AtomicInteger();
+          Gauge.builder(n, count, AtomicInteger::get).description(description).register(registry);
+          return count;
+        });
   }
 
   /** The registry integrations record their meters in. */

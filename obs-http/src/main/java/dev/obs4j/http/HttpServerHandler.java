@@ -7,7 +7,6 @@ package dev.obs4j.http;
 import dev.obs4j.instrument.Operation;
 import dev.obs4j.instrument.Operations;
 import dev.obs4j.trace.Propagation;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.http.Outcome;
@@ -61,7 +60,7 @@ public final class HttpServerHandler {
   private final ObsHttp config;
   private final Operations operations;
   private final TextMapGetter<HttpServerRequest> getter;
-  private final AtomicInteger active = new AtomicInteger();
+  private final AtomicInteger active;
   private final Duration[] objectives;
   private final java.util.concurrent.ConcurrentMap<TimerKey, Timer> timers = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -82,9 +81,7 @@ public final class HttpServerHandler {
           }
         };
     this.objectives = config.serviceLevelObjectives().toArray(new Duration[0]);
-    Gauge.builder("http.server.requests.active", active, AtomicInteger::get)
-        .description("Requests being served now")
-        .register(operations.registry());
+    this.active = operations.active("http.server.requests.active", "Requests being served now");
   }
 
   /**
@@ -165,6 +162,12 @@ public final class HttpServerHandler {
         }
         if (status > 0) {
           span.setAttribute(STATUS, (long) status);
+        }
+        for (String header : config.responseHeaders()) {
+          String value = response.header(header);
+          if (value != null) {
+            span.setAttribute(AttributeKey.stringArrayKey("http.response.header." + header), List.of(value));
+          }
         }
       }
       boolean failed = status >= 500 || status <= 0;

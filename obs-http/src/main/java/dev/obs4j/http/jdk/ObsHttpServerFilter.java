@@ -58,7 +58,10 @@ public final class ObsHttpServerFilter extends Filter {
       }
       throw e;
     } finally {
-      handler.end(operation, HttpServerResponse.of(request, exchange.getResponseCode()), error);
+      handler.end(
+          operation,
+          HttpServerResponse.of(request, exchange.getResponseCode(), exchange.getResponseHeaders()::getFirst),
+          error);
     }
   }
 

@@ -98,7 +98,7 @@ public final class ObsServletFilter implements Filter {
     if (cause == null && request.request.getAttribute(ERROR_ATTRIBUTE) instanceof Throwable) {
       cause = (Throwable) request.request.getAttribute(ERROR_ATTRIBUTE);
     }
-    handler.end(operation, HttpServerResponse.of(request, response.getStatus()), cause);
+    handler.end(operation, HttpServerResponse.of(request, response.getStatus(), response::getHeader), cause);
   }
 
   /** Ends the span of an async request once, whichever of complete, error or timeout comes first. */
