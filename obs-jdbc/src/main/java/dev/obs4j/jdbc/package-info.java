@@ -2,7 +2,7 @@
  * Copyright The obs4j Authors
  * SPDX-License-Identifier: Apache-2.0
  */
-/** JDBC tracing (filled by the obs-jdbc issue). */
+/** Traced, timed and sanitized JDBC through {@link dev.obs4j.jdbc.ObsJdbc}. */
 @NullMarked
 package dev.obs4j.jdbc;
 

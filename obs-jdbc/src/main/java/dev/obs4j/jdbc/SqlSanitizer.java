@@ -1,0 +1,369 @@
+/*
+ * Copyright The obs4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package dev.obs4j.jdbc;
+
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Replaces the literals in SQL text with {@code ?} (strings, numbers, hex and bit strings, booleans,
+ * PostgreSQL dollar-quoted strings), collapses {@code IN (?, ?, ...)} to {@code IN (?)}, drops comments, and
+ * finds the operation and the table. A small hand-written lexer: the one in OpenTelemetry's instrumentation
+ * is an alpha, generated artifact that would pull its whole instrumentation API; this one only has to be
+ * total (never throws, on any input) and conservative (what it cannot read as code becomes {@code ?}).
+ */
+final class SqlSanitizer {
+  static final int MAX_INPUT = 32 * 1024;
+
+  private static final Pattern IN_LIST =
+      Pattern.compile("(?i)\\bIN\\s*\\(\\s*\\?(?:\\s*,\\s*\\?)+\\s*\\)");
+  private static final Set<String> OPERATIONS =
+      Set.of(
+          "SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "UPSERT", "REPLACE", "CALL", "WITH", "VALUES",
+          "CREATE", "DROP", "ALTER", "TRUNCATE", "BEGIN", "COMMIT", "ROLLBACK", "SET", "SHOW", "EXPLAIN",
+          "GRANT", "REVOKE", "LOCK", "EXEC", "EXECUTE");
+
+  private SqlSanitizer() {}
+
+  /**
+   * Sanitizes {@code sql}. With {@code mysql} (MySQL, MariaDB), a backslash escapes a quote in string
+   * literals, {@code "..."} is a string (not an identifier) and backticks quote identifiers.
+   */
+  static SqlInfo sanitize(@Nullable String sql, boolean mysql) {
+    if (sql == null) {
+      return new SqlInfo("", null, null);
+    }
+    try {
+      String text = lex(sql, mysql);
+      return describe(text);
+    } catch (RuntimeException e) {
+      return new SqlInfo("?", null, null); // cannot happen by design; never fail the statement
+    }
+  }
+
+  /** Keeps prepared-statement text as written, only finding the operation and table. */
+  static SqlInfo describePrepared(@Nullable String sql) {
+    if (sql == null) {
+      return new SqlInfo("", null, null);
+    }
+    try {
+      String text = sql.length() > MAX_INPUT ? sql.substring(0, MAX_INPUT) + "..." : sql;
+      SqlInfo scanned = describe(lex(text, false));
+      return new SqlInfo(text.strip(), scanned.operation(), scanned.collection());
+    } catch (RuntimeException e) {
+      return new SqlInfo(sql, null, null);
+    }
+  }
+
+  private static String lex(String input, boolean mysql) {
+    boolean backslashEscapes = mysql;
+    boolean truncated = input.length() > MAX_INPUT;
+    String s = truncated ? input.substring(0, MAX_INPUT) : input;
+    int n = s.length();
+    StringBuilder out = new StringBuilder(Math.min(n, 4096));
+    int i = 0;
+    while (i < n) {
+      char c = s.charAt(i);
+      char next = i + 1 < n ? s.charAt(i + 1) : '\0';
+      if (c == '-' && next == '-') {
+        int end = s.indexOf('\n', i);
+        i = end < 0 ? n : end;
+        space(out);
+      } else if (c == '/' && next == '*') {
+        int end = s.indexOf("*/", i + 2);
+        i = end < 0 ? n : end + 2;
+        space(out);
+      } else if (c == '\'') {
+        i = skipQuoted(s, i, '\'', backslashEscapes);
+        out.append('?');
+      } else if (c == '"') {
+        if (mysql) {
+          i = skipQuoted(s, i, '"', backslashEscapes);
+          out.append('?');
+        } else {
+          i = quotedIdentifier(s, i, '"', out);
+        }
+      } else if (c == '`' && mysql) {
+        i = quotedIdentifier(s, i, '`', out);
+      } else if (c == '$') {
+        if (Character.isDigit(next)) {
+          int j = i + 1;
+          while (j < n && Character.isDigit(s.charAt(j))) {
+            j++;
+          }
+          out.append(s, i, j); // positional parameter $1
+          i = j;
+        } else {
+          int tagEnd = dollarTagEnd(s, i);
+          if (tagEnd > 0) {
+            String tag = s.substring(i, tagEnd + 1);
+            int close = s.indexOf(tag, tagEnd + 1);
+            i = close < 0 ? n : close + tag.length();
+            out.append('?');
+          } else {
+            out.append(c);
+            i++;
+          }
+        }
+      } else if (Character.isDigit(c) || (c == '.' && Character.isDigit(next) && !identifierBefore(out))) {
+        if (identifierBefore(out)) {
+          out.append(c); // part of an identifier such as t1
+          i++;
+        } else {
+          i = skipNumber(s, i);
+          out.append('?');
+        }
+      } else if (Character.isLetter(c) || c == '_') {
+        int j = i + 1;
+        while (j < n && (Character.isLetterOrDigit(s.charAt(j)) || s.charAt(j) == '_' || s.charAt(j) == '$')) {
+          j++;
+        }
+        String word = s.substring(i, j);
+        char after = j < n ? s.charAt(j) : '\0';
+        if (after == '\'' && isLiteralPrefix(word)) {
+          i = skipQuoted(s, j, '\'', backslashEscapes || word.equalsIgnoreCase("E"));
+          out.append('?');
+        } else if (word.equalsIgnoreCase("TRUE") || word.equalsIgnoreCase("FALSE")) {
+          out.append('?');
+          i = j;
+        } else {
+          out.append(word);
+          i = j;
+        }
+      } else if (Character.isWhitespace(c)) {
+        space(out);
+        i++;
+      } else {
+        out.append(c);
+        i++;
+      }
+    }
+    String text = IN_LIST.matcher(out.toString().strip()).replaceAll("IN (?)");
+    return truncated ? text + " ..." : text;
+  }
+
+  private static boolean isLiteralPrefix(String word) {
+    switch (word.toUpperCase(Locale.ROOT)) {
+      case "X": // hex string X'0F'
+      case "B": // bit string B'0101'
+      case "E": // PostgreSQL escape string E'a\'b'
+      case "N": // national string N'...'
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  private static boolean identifierBefore(StringBuilder out) {
+    if (out.length() == 0) {
+      return false;
+    }
+    char last = out.charAt(out.length() - 1);
+    return Character.isLetterOrDigit(last) || last == '_' || last == '$';
+  }
+
+  private static void space(StringBuilder out) {
+    if (out.length() > 0 && out.charAt(out.length() - 1) != ' ') {
+      out.append(' ');
+    }
+  }
+
+  /**
+   * Copies a quoted identifier. One that never closes, or that holds a quote or a control character, is
+   * not trusted (it may be a literal the lexer misread) and becomes {@code ?}.
+   */
+  private static int quotedIdentifier(String s, int start, char quote, StringBuilder out) {
+    int end = closingQuote(s, start, quote, false);
+    if (end < 0) {
+      out.append('?');
+      return s.length();
+    }
+    for (int k = start + 1; k < end - 1; k++) {
+      char c = s.charAt(k);
+      if (c == '\'' || Character.isISOControl(c)) {
+        out.append('?');
+        return end;
+      }
+    }
+    out.append(s, start, end);
+    return end;
+  }
+
+  /** The index after the literal that starts at {@code start} (a quote); the end of input if unterminated. */
+  private static int skipQuoted(String s, int start, char quote, boolean backslashEscapes) {
+    int end = closingQuote(s, start, quote, backslashEscapes);
+    return end < 0 ? s.length() : end;
+  }
+
+  /** The index after the closing quote of the quoted run at {@code start}, or -1 if it never closes. */
+  private static int closingQuote(String s, int start, char quote, boolean backslashEscapes) {
+    int n = s.length();
+    int j = start + 1;
+    while (j < n) {
+      char c = s.charAt(j);
+      if (backslashEscapes && c == '\\') {
+        j += 2;
+      } else if (c == quote) {
+        if (j + 1 < n && s.charAt(j + 1) == quote) {
+          j += 2; // doubled quote
+        } else {
+          return j + 1;
+        }
+      } else {
+        j++;
+      }
+    }
+    return -1;
+  }
+
+  /** For {@code $tag$} starting at {@code start}, the index of the closing {@code $} of the tag, else -1. */
+  private static int dollarTagEnd(String s, int start) {
+    int n = s.length();
+    int j = start + 1;
+    if (j < n && s.charAt(j) == '$') {
+      return j; // $$
+    }
+    if (j >= n || !(Character.isLetter(s.charAt(j)) || s.charAt(j) == '_')) {
+      return -1;
+    }
+    while (j < n && (Character.isLetterOrDigit(s.charAt(j)) || s.charAt(j) == '_')) {
+      j++;
+    }
+    return j < n && s.charAt(j) == '$' ? j : -1;
+  }
+
+  private static int skipNumber(String s, int start) {
+    int n = s.length();
+    int j = start;
+    if (s.charAt(j) == '0' && j + 1 < n && (s.charAt(j + 1) == 'x' || s.charAt(j + 1) == 'X')) {
+      j += 2;
+      while (j < n && Character.digit(s.charAt(j), 16) >= 0) {
+        j++;
+      }
+      return j;
+    }
+    while (j < n) {
+      char c = s.charAt(j);
+      if (Character.isDigit(c) || c == '.') {
+        j++;
+      } else if ((c == 'e' || c == 'E')
+          && j + 1 < n
+          && (Character.isDigit(s.charAt(j + 1))
+              || ((s.charAt(j + 1) == '+' || s.charAt(j + 1) == '-') && j + 2 < n && Character.isDigit(s.charAt(j + 2))))) {
+        j += 2;
+      } else if (Character.isLetter(c) || c == '_') {
+        j++; // 10L, 1d, 12abc: swallowed, so no digit is left behind
+      } else {
+        break;
+      }
+    }
+    return j;
+  }
+
+  /** Finds the operation and the first table from sanitized text. */
+  private static SqlInfo describe(String text) {
+    String[] tokens = tokens(text);
+    int t = 0;
+    while (t < tokens.length && tokens[t].isEmpty()) {
+      t++;
+    }
+    if (t >= tokens.length) {
+      return new SqlInfo(text, null, null);
+    }
+    String operation = tokens[t].toUpperCase(Locale.ROOT);
+    if (!OPERATIONS.contains(operation)) {
+      return new SqlInfo(text, null, null);
+    }
+    String collection = null;
+    switch (operation) {
+      case "SELECT":
+      case "DELETE":
+        collection = after(tokens, t + 1, "FROM");
+        break;
+      case "INSERT":
+      case "MERGE":
+      case "REPLACE":
+      case "UPSERT":
+        collection = after(tokens, t + 1, "INTO");
+        break;
+      case "UPDATE":
+        collection = identifier(tokens, t + 1);
+        break;
+      case "CREATE":
+      case "DROP":
+      case "ALTER":
+      case "TRUNCATE":
+        collection = after(tokens, t + 1, "TABLE");
+        break;
+      default:
+        break;
+    }
+    return new SqlInfo(text, operation, collection);
+  }
+
+  /** Words of the sanitized text, a double-quoted identifier (with its spaces) counting as one; at most 64. */
+  private static String[] tokens(String text) {
+    java.util.List<String> tokens = new java.util.ArrayList<>();
+    int n = text.length();
+    int i = 0;
+    while (i < n && tokens.size() < 64) {
+      char c = text.charAt(i);
+      if (Character.isWhitespace(c) || c == '(' || c == ')' || c == ',' || c == ';') {
+        i++;
+      } else {
+        int j = i;
+        while (j < n) {
+          char d = text.charAt(j);
+          if (d == '"') {
+            int close = text.indexOf('"', j + 1);
+            j = close < 0 ? n : close + 1;
+          } else if (Character.isWhitespace(d) || d == '(' || d == ')' || d == ',' || d == ';') {
+            break;
+          } else {
+            j++;
+          }
+        }
+        tokens.add(text.substring(i, j));
+        i = j;
+      }
+    }
+    return tokens.toArray(new String[0]);
+  }
+
+  private static @Nullable String after(String[] tokens, int from, String keyword) {
+    for (int i = from; i < tokens.length; i++) {
+      if (tokens[i].equalsIgnoreCase(keyword)) {
+        int j = i + 1;
+        // CREATE TABLE IF NOT EXISTS x, DELETE FROM ONLY x
+        while (j < tokens.length
+            && (tokens[j].equalsIgnoreCase("IF") || tokens[j].equalsIgnoreCase("NOT")
+                || tokens[j].equalsIgnoreCase("EXISTS") || tokens[j].equalsIgnoreCase("ONLY"))) {
+          j++;
+        }
+        return identifier(tokens, j);
+      }
+    }
+    return null;
+  }
+
+  private static @Nullable String identifier(String[] tokens, int index) {
+    if (index >= tokens.length) {
+      return null;
+    }
+    String token = tokens[index];
+    if (token.isEmpty() || token.length() > 128 || token.contains("?") || token.equalsIgnoreCase("SELECT")) {
+      return null;
+    }
+    for (int i = 0; i < token.length(); i++) {
+      char c = token.charAt(i);
+      if (!(Character.isLetterOrDigit(c) || c == '_' || c == '.' || c == '"' || c == '`' || c == '$' || c == ' ')) {
+        return null;
+      }
+    }
+    return token.replace("\"", "").replace("`", "");
+  }
+}
