@@ -125,11 +125,26 @@ final class JdbcInstrumenter {
   /** Runs one database operation in a CLIENT span under the current one. */
   <T> T run(DbInfo db, SqlInfo sql, int batchSize, @Nullable Map<Integer, String> parameters, Call<T> call)
       throws SQLException {
+    return run(db, sql, null, batchSize, parameters, call);
+  }
+
+  /**
+   * As {@link #run(DbInfo, SqlInfo, int, Map, Call)}, with the span's attributes already built when they do
+   * not change between executions (a prepared statement without captured parameters).
+   */
+  <T> T run(
+      DbInfo db,
+      SqlInfo sql,
+      @Nullable Attributes prebuilt,
+      int batchSize,
+      @Nullable Map<Integer, String> parameters,
+      Call<T> call)
+      throws SQLException {
     Operation operation =
         operations.start(Context.current(), sql.spanName(db.system()), SpanKind.CLIENT, Attributes.empty());
     Span span = operation.span();
     if (span.isRecording()) {
-      span.setAllAttributes(attributes(db, sql, batchSize, parameters));
+      span.setAllAttributes(prebuilt != null ? prebuilt : attributes(db, sql, batchSize, parameters));
     }
     T result = null;
     Throwable error = null;
@@ -161,7 +176,7 @@ final class JdbcInstrumenter {
     }
   }
 
-  private Attributes attributes(DbInfo db, SqlInfo sql, int batchSize, @Nullable Map<Integer, String> parameters) {
+  Attributes attributes(DbInfo db, SqlInfo sql, int batchSize, @Nullable Map<Integer, String> parameters) {
     AttributesBuilder attributes = Attributes.builder().put(SYSTEM, db.system());
     if (db.namespace() != null) {
       attributes.put(NAMESPACE, db.namespace());

@@ -23,6 +23,7 @@ class ObsPreparedStatement<S extends PreparedStatement> extends ObsStatement<S> 
 
   final SqlInfo sql;
   private final @Nullable Map<Integer, String> parameters;
+  private io.opentelemetry.api.common.@Nullable Attributes attributes; // the same for every execution
 
   ObsPreparedStatement(S delegate, ObsConnection connection, String sql) {
     super(delegate, connection);
@@ -52,7 +53,15 @@ class ObsPreparedStatement<S extends PreparedStatement> extends ObsStatement<S> 
 
   private <T> T runPrepared(JdbcInstrumenter.Call<T> call) throws SQLException {
     Map<Integer, String> p = parameters;
-    return instrumenter.run(connection.db, sql, 0, p == null || p.isEmpty() ? null : Map.copyOf(p), call);
+    if (p != null && !p.isEmpty()) {
+      return instrumenter.run(connection.db, sql, 0, Map.copyOf(p), call);
+    }
+    io.opentelemetry.api.common.Attributes a = attributes;
+    if (a == null) {
+      a = instrumenter.attributes(connection.db, sql, 0, null);
+      attributes = a;
+    }
+    return instrumenter.run(connection.db, sql, a, 0, null, call);
   }
 
   @Override
