@@ -14,6 +14,8 @@ import io.micrometer.core.instrument.Timer;
 import io.opentelemetry.api.baggage.Baggage;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
+import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
@@ -89,10 +91,24 @@ public final class Operations {
    * business fields, seeded from the fields in {@code OBS4J_CONTEXT_FIELDS} that arrived as baggage.
    */
   public Operation start(Context parent, String name, SpanKind kind, Attributes attributes) {
+    return start(parent, name, kind, attributes, null);
+  }
+
+  /**
+   * As {@link #start(Context, String, SpanKind, Attributes)}, with a link to {@code link} (a message's
+   * producer span, when consumers start traces of their own).
+   */
+  public Operation start(
+      Context parent, String name, SpanKind kind, Attributes attributes, @Nullable SpanContext link) {
     long start = System.nanoTime();
     Span span;
     try {
-      span = tracer.spanBuilder(name).setParent(parent).setSpanKind(kind).setAllAttributes(attributes).startSpan();
+      SpanBuilder builder =
+          tracer.spanBuilder(name).setParent(parent).setSpanKind(kind).setAllAttributes(attributes);
+      if (link != null && link.isValid()) {
+        builder.addLink(link);
+      }
+      span = builder.startSpan();
     } catch (RuntimeException e) {
       span = Span.getInvalid();
     }

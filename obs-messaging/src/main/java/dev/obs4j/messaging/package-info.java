@@ -2,7 +2,7 @@
  * Copyright The obs4j Authors
  * SPDX-License-Identifier: Apache-2.0
  */
-/** Message-queue tracing (filled by the obs-messaging issue). */
+/** Traces across message queues and the queue metrics: {@link dev.obs4j.messaging.ObsMessaging}. */
 @NullMarked
 package dev.obs4j.messaging;
 

@@ -1,0 +1,315 @@
+/*
+ * Copyright The obs4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package dev.obs4j.messaging;
+
+import dev.obs4j.Obs;
+import dev.obs4j.instrument.Operation;
+import dev.obs4j.instrument.Operations;
+import dev.obs4j.internal.ThrottledLogger;
+import dev.obs4j.trace.Propagation;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapGetter;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The producer and consumer handling every messaging adapter goes through, over a header getter and
+ * setter: a PRODUCER span on publish with the trace context and the enqueue time written into the message
+ * headers; a CONSUMER span around processing whose parent is the producer span (or which links to it);
+ * the queue-time, publish and process timers. Never throws because of observability.
+ */
+public final class MessagingHandler {
+  /** The header carrying the publish time, in milliseconds since the epoch. */
+  public static final String ENQUEUED_AT_HEADER = "obs4j-enqueued-at";
+
+  static final AttributeKey<String> SYSTEM = AttributeKey.stringKey("messaging.system");
+  static final AttributeKey<String> DESTINATION = AttributeKey.stringKey("messaging.destination.name");
+  static final AttributeKey<String> OPERATION_TYPE = AttributeKey.stringKey("messaging.operation.type");
+  static final AttributeKey<String> OPERATION_NAME = AttributeKey.stringKey("messaging.operation.name");
+  static final AttributeKey<Long> QUEUE_TIME_MS = AttributeKey.longKey("messaging.queue.time_ms");
+
+  private static final ThrottledLogger log =
+      new ThrottledLogger(LoggerFactory.getLogger("dev.obs4j.messaging"));
+  private static final int METER_CACHE_LIMIT = 4096;
+
+  /** Reads one header of a message; null when absent. */
+  @FunctionalInterface
+  public interface HeaderGetter<C> {
+    /** The value of header {@code name} in {@code carrier}, or null. */
+    @Nullable String get(C carrier, String name);
+  }
+
+  /** A publish in flight. */
+  public static final class Publish {
+    final Operation operation;
+    final String system;
+    final String destination;
+
+    Publish(Operation operation, String system, String destination) {
+      this.operation = operation;
+      this.system = system;
+      this.destination = destination;
+    }
+
+    /** The publish's operation (its span and context). */
+    public Operation operation() {
+      return operation;
+    }
+  }
+
+  /** A message being processed. */
+  public static final class Process {
+    final Operation operation;
+    final String system;
+    final String destination;
+
+    Process(Operation operation, String system, String destination) {
+      this.operation = operation;
+      this.system = system;
+      this.destination = destination;
+    }
+
+    /** The processing's operation: make it current around the handler. */
+    public Operation operation() {
+      return operation;
+    }
+  }
+
+  private final Operations operations;
+  private final Propagation propagation;
+  private final boolean linkConsumers;
+  private final AtomicInteger active;
+  private final ConcurrentMap<MeterKey, Timer> timers = new ConcurrentHashMap<>();
+  private final ConcurrentMap<MeterKey, Counter> untraced = new ConcurrentHashMap<>();
+
+  MessagingHandler(Obs obs, boolean linkConsumers) {
+    this.operations = obs.operations();
+    this.propagation = operations.propagation();
+    this.linkConsumers = linkConsumers;
+    this.active = operations.active("messaging.process.active", "Messages being processed now");
+  }
+
+  /**
+   * Starts publishing one message to {@code destination} on {@code system} (e.g. {@code kafka},
+   * {@code rabbitmq}); writes the trace headers of every configured propagator and
+   * {@value #ENQUEUED_AT_HEADER} through {@code setter}.
+   */
+  public <C> Publish startPublish(
+      String system, String destination, C carrier, Propagation.HeaderSetter<? super C> setter) {
+    Operation operation =
+        operations.start(
+            Context.current(),
+            "publish " + destination,
+            SpanKind.PRODUCER,
+            Attributes.of(
+                SYSTEM, system,
+                DESTINATION, destination,
+                OPERATION_TYPE, "publish",
+                OPERATION_NAME, "publish"));
+    propagation.inject(operation.context(), carrier, setter);
+    try {
+      setter.set(carrier, ENQUEUED_AT_HEADER, Long.toString(System.currentTimeMillis()));
+    } catch (RuntimeException ignored) {
+      // a carrier that takes no more headers still gets its message sent
+    }
+    return new Publish(operation, system, destination);
+  }
+
+  /**
+   * Ends a publish: {@code error} is what failed it (null once the broker acknowledged). A failure is
+   * counted as an enqueue error and logged at WARN when the client will retry, at ERROR when the message
+   * is lost.
+   */
+  public void endPublish(Publish publish, @Nullable Throwable error, boolean willRetry) {
+    try {
+      if (error != null) {
+        if (willRetry) {
+          log.warn(
+              "publish-retry-" + publish.destination,
+              "Publishing to " + publish.system + " " + publish.destination + " failed and will be retried",
+              error);
+        } else {
+          log.error(
+              "publish-lost-" + publish.destination,
+              "Publishing to " + publish.system + " " + publish.destination + " failed; the message is lost",
+              error);
+        }
+      }
+      operations.end(
+          publish.operation,
+          error,
+          error != null,
+          error == null ? null : error.getClass().getName(),
+          timer("messaging.publish.duration", "How long enqueueing a message took", publish.system,
+              publish.destination, "publish", error == null ? "success" : "failure"),
+          null);
+    } catch (RuntimeException e) {
+      publish.operation.span().end();
+    }
+  }
+
+  /**
+   * Starts processing one received message. Its parent (or link) is the producer span found in the
+   * headers; a message without usable trace headers starts a new trace and is counted in
+   * {@code messaging.receive.untraced}. With {@code recordQueueTime}, the queue time is recorded now, from
+   * {@code brokerTimestampMillis} when the broker gave one (else -1) or the enqueue-time header.
+   */
+  public <C> Process startProcess(
+      String system,
+      String destination,
+      C carrier,
+      HeaderGetter<? super C> getter,
+      long brokerTimestampMillis,
+      boolean recordQueueTime) {
+    Context extracted =
+        propagation.extract(
+            Context.root(),
+            carrier,
+            new TextMapGetter<C>() {
+              @Override
+              public Iterable<String> keys(C c) {
+                return propagation.fields();
+              }
+
+              @Override
+              public @Nullable String get(@Nullable C c, String key) {
+                return c == null ? null : getter.get(c, key);
+              }
+            });
+    SpanContext producer = Span.fromContext(extracted).getSpanContext();
+    if (!producer.isValid()) {
+      untracedCounter(system, destination).increment();
+    }
+    long queueMillis = -1;
+    if (recordQueueTime) {
+      queueMillis = queueTime(system, destination, brokerTimestampMillis, getter, carrier);
+    }
+    Attributes attributes =
+        Attributes.of(
+            SYSTEM, system,
+            DESTINATION, destination,
+            OPERATION_TYPE, "process",
+            OPERATION_NAME, "process");
+    Operation operation =
+        linkConsumers
+            ? operations.start(Context.root(), "process " + destination, SpanKind.CONSUMER, attributes, producer)
+            : operations.start(extracted, "process " + destination, SpanKind.CONSUMER, attributes);
+    if (queueMillis >= 0 && operation.span().isRecording()) {
+      operation.span().setAttribute(QUEUE_TIME_MS, queueMillis);
+    }
+    active.incrementAndGet();
+    return new Process(operation, system, destination);
+  }
+
+  /**
+   * Records how long a message stayed in the queue, at the moment it is received: now minus the broker's
+   * timestamp ({@code brokerTimestampMillis}, or -1 when it has none) or the enqueue-time header. Returns
+   * the milliseconds recorded, or -1 when the message carries no time.
+   */
+  public <C> long queueTime(
+      String system, String destination, long brokerTimestampMillis, HeaderGetter<? super C> getter, C carrier) {
+    try {
+      long enqueued = brokerTimestampMillis;
+      if (enqueued < 0) {
+        String header = getter.get(carrier, ENQUEUED_AT_HEADER);
+        if (header != null) {
+          enqueued = Long.parseLong(header.trim());
+        }
+      }
+      if (enqueued < 0) {
+        return -1;
+      }
+      long millis = Math.max(0, System.currentTimeMillis() - enqueued);
+      Timer timer = timer("messaging.queue.time", "How long a message stayed in the queue", system, destination,
+          "receive", "success");
+      timer.record(millis, TimeUnit.MILLISECONDS);
+      return millis;
+    } catch (RuntimeException malformed) {
+      return -1; // a malformed enqueue-time header is ignored, never thrown
+    }
+  }
+
+  /** Ends processing: {@code error} is what the handler threw, if anything. */
+  public void endProcess(Process process, @Nullable Throwable error) {
+    active.decrementAndGet();
+    try {
+      Runnable logLine =
+          error == null
+              ? null
+              : () ->
+                  log.error(
+                      "process-" + process.destination,
+                      "Processing a message from " + process.system + " " + process.destination + " failed",
+                      error);
+      operations.end(
+          process.operation,
+          error,
+          error != null,
+          error == null ? null : error.getClass().getName(),
+          timer("messaging.process.duration", "How long processing a message took", process.system,
+              process.destination, "process", error == null ? "success" : "failure"),
+          logLine);
+    } catch (RuntimeException e) {
+      process.operation.span().end();
+    }
+  }
+
+  private Timer timer(
+      String name, String description, String system, String destination, String operation, String outcome) {
+    MeterKey key = new MeterKey(name, system, destination, operation, outcome);
+    Timer timer = timers.get(key);
+    if (timer == null) {
+      timer =
+          Timer.builder(name)
+              .description(description)
+              .tags(Tags.of(
+                  "messaging.system", system,
+                  "messaging.destination.name", destination,
+                  "messaging.operation.name", operation,
+                  "outcome", outcome))
+              .publishPercentileHistogram()
+              .register(registry());
+      if (timers.size() < METER_CACHE_LIMIT) {
+        timers.put(key, timer);
+      }
+    }
+    return timer;
+  }
+
+  private Counter untracedCounter(String system, String destination) {
+    MeterKey key = new MeterKey("untraced", system, destination, "receive", "");
+    Counter counter = untraced.get(key);
+    if (counter == null) {
+      counter =
+          Counter.builder("messaging.receive.untraced")
+              .description("Messages received without usable trace headers (a new trace was started)")
+              .tags("messaging.system", system, "messaging.destination.name", destination)
+              .register(registry());
+      if (untraced.size() < METER_CACHE_LIMIT) {
+        untraced.put(key, counter);
+      }
+    }
+    return counter;
+  }
+
+  private MeterRegistry registry() {
+    return operations.registry();
+  }
+
+  private record MeterKey(String name, String system, String destination, String operation, String outcome) {}
+}

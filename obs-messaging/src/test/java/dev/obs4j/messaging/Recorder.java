@@ -1,0 +1,85 @@
+/*
+ * Copyright The obs4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package dev.obs4j.messaging;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.obs4j.Obs;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** A service whose spans land in memory, with helpers for the messaging meters. */
+public final class Recorder implements AutoCloseable {
+  public final InMemorySpanExporter spans = InMemorySpanExporter.create();
+  public final Obs obs;
+  public final ObsMessaging messaging;
+
+  public Recorder(String service, boolean link) {
+    obs = Obs.builder().serviceName(service).shutdownHook(false)
+        .set("OTEL_TRACES_EXPORTER", "none").set("OBS4J_METRICS_JVM", "false")
+        .addSpanProcessor(SimpleSpanProcessor.create(spans)).build();
+    messaging = ObsMessaging.builder(obs).linkConsumers(link).build();
+  }
+
+  public Recorder(String service) {
+    this(service, false);
+  }
+
+  /** Waits (bounded) for {@code count} spans of {@code kind}; returns them. */
+  public List<SpanData> await(SpanKind kind, int count) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    List<SpanData> found;
+    do {
+      found = spans.getFinishedSpanItems().stream().filter(s -> s.getKind() == kind).toList();
+      if (found.size() >= count) {
+        return found;
+      }
+      Thread.sleep(20);
+    } while (System.nanoTime() < deadline);
+    throw new AssertionError("expected " + count + " " + kind + " spans, got " + found);
+  }
+
+  public Timer timer(String name, String system, String destination, String outcome) {
+    Timer timer = obs.meterRegistry().find(name).tags("messaging.system", system,
+        "messaging.destination.name", destination, "outcome", outcome).timer();
+    return timer;
+  }
+
+  public long count(String name, String system, String destination, String outcome) {
+    Timer timer = timer(name, system, destination, outcome);
+    return timer == null ? 0 : timer.count();
+  }
+
+  public double untraced(String system, String destination) {
+    Counter counter = obs.meterRegistry().find("messaging.receive.untraced")
+        .tags("messaging.system", system, "messaging.destination.name", destination).counter();
+    return counter == null ? 0 : counter.count();
+  }
+
+  /** The contract every adapter meets: producer span parent of consumer span, in the request's trace. */
+  public void assertOneTrace(String destination) throws InterruptedException {
+    SpanData producer = await(SpanKind.PRODUCER, 1).get(0);
+    SpanData consumer = await(SpanKind.CONSUMER, 1).get(0);
+    SpanData request = spans.getFinishedSpanItems().stream()
+        .filter(s -> s.getName().equals("POST /orders")).findFirst().orElseThrow();
+    assertThat(producer.getName()).isEqualTo("publish " + destination);
+    assertThat(consumer.getName()).isEqualTo("process " + destination);
+    assertThat(producer.getParentSpanId()).isEqualTo(request.getSpanId());
+    assertThat(consumer.getTraceId()).isEqualTo(request.getTraceId());
+    assertThat(consumer.getParentSpanId()).isEqualTo(producer.getSpanId());
+    assertThat(consumer.getParentSpanContext().isRemote()).isTrue();
+  }
+
+  @Override
+  public void close() {
+    obs.close();
+  }
+}
