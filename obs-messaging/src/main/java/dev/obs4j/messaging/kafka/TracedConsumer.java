@@ -1,0 +1,306 @@
+/*
+ * Copyright The obs4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package dev.obs4j.messaging.kafka;
+
+import dev.obs4j.messaging.MessagingHandler;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.clients.consumer.OffsetCommitCallback;
+import org.apache.kafka.clients.consumer.SubscriptionPattern;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.metrics.KafkaMetric;
+
+/**
+ * A Kafka {@link Consumer} that records each record's queue time when {@code poll} hands it over (the
+ * broker's append time when the topic keeps one, else the enqueue-time header, else the create time), and
+ * marks the record so {@link ObsKafka#process} does not record it again.
+ */
+final class TracedConsumer<K, V> implements Consumer<K, V> {
+  private final Consumer<K, V> delegate;
+  private final MessagingHandler handler;
+
+  TracedConsumer(Consumer<K, V> delegate, MessagingHandler handler) {
+    this.delegate = delegate;
+    this.handler = handler;
+  }
+
+  @Override
+  public ConsumerRecords<K, V> poll(Duration timeout) {
+    ConsumerRecords<K, V> records = delegate.poll(timeout);
+    for (ConsumerRecord<K, V> record : records) {
+      ObsKafka.received(handler, record);
+    }
+    return records;
+  }
+
+  @Override
+  public void assign(Collection<TopicPartition> p0) {
+    delegate.assign(p0);
+  }
+
+  @Override
+  public Set<TopicPartition> assignment() {
+    return delegate.assignment();
+  }
+
+  @Override
+  public Map<TopicPartition, Long> beginningOffsets(Collection<TopicPartition> p0, Duration p1) {
+    return delegate.beginningOffsets(p0, p1);
+  }
+
+  @Override
+  public Map<TopicPartition, Long> beginningOffsets(Collection<TopicPartition> p0) {
+    return delegate.beginningOffsets(p0);
+  }
+
+  @Override
+  public Uuid clientInstanceId(Duration p0) {
+    return delegate.clientInstanceId(p0);
+  }
+
+  @Override
+  public void close() {
+    delegate.close();
+  }
+
+  @Override
+  @Deprecated
+  @SuppressWarnings("deprecation")
+  public void close(Duration p0) {
+    delegate.close(p0);
+  }
+
+  @Override
+  public void close(CloseOptions p0) {
+    delegate.close(p0);
+  }
+
+  @Override
+  public void commitAsync() {
+    delegate.commitAsync();
+  }
+
+  @Override
+  public void commitAsync(Map<TopicPartition, OffsetAndMetadata> p0, OffsetCommitCallback p1) {
+    delegate.commitAsync(p0, p1);
+  }
+
+  @Override
+  public void commitAsync(OffsetCommitCallback p0) {
+    delegate.commitAsync(p0);
+  }
+
+  @Override
+  public void commitSync() {
+    delegate.commitSync();
+  }
+
+  @Override
+  public void commitSync(Duration p0) {
+    delegate.commitSync(p0);
+  }
+
+  @Override
+  public void commitSync(Map<TopicPartition, OffsetAndMetadata> p0, Duration p1) {
+    delegate.commitSync(p0, p1);
+  }
+
+  @Override
+  public void commitSync(Map<TopicPartition, OffsetAndMetadata> p0) {
+    delegate.commitSync(p0);
+  }
+
+  @Override
+  public Map<TopicPartition, OffsetAndMetadata> committed(Set<TopicPartition> p0, Duration p1) {
+    return delegate.committed(p0, p1);
+  }
+
+  @Override
+  public Map<TopicPartition, OffsetAndMetadata> committed(Set<TopicPartition> p0) {
+    return delegate.committed(p0);
+  }
+
+  @Override
+  public OptionalLong currentLag(TopicPartition p0) {
+    return delegate.currentLag(p0);
+  }
+
+  @Override
+  public Map<TopicPartition, Long> endOffsets(Collection<TopicPartition> p0, Duration p1) {
+    return delegate.endOffsets(p0, p1);
+  }
+
+  @Override
+  public Map<TopicPartition, Long> endOffsets(Collection<TopicPartition> p0) {
+    return delegate.endOffsets(p0);
+  }
+
+  @Override
+  public void enforceRebalance() {
+    delegate.enforceRebalance();
+  }
+
+  @Override
+  public void enforceRebalance(String p0) {
+    delegate.enforceRebalance(p0);
+  }
+
+  @Override
+  public ConsumerGroupMetadata groupMetadata() {
+    return delegate.groupMetadata();
+  }
+
+  @Override
+  public Map<String, List<PartitionInfo>> listTopics() {
+    return delegate.listTopics();
+  }
+
+  @Override
+  public Map<String, List<PartitionInfo>> listTopics(Duration p0) {
+    return delegate.listTopics(p0);
+  }
+
+  @Override
+  public Map<MetricName, ? extends Metric> metrics() {
+    return delegate.metrics();
+  }
+
+  @Override
+  public Map<TopicPartition, OffsetAndTimestamp> offsetsForTimes(Map<TopicPartition, Long> p0, Duration p1) {
+    return delegate.offsetsForTimes(p0, p1);
+  }
+
+  @Override
+  public Map<TopicPartition, OffsetAndTimestamp> offsetsForTimes(Map<TopicPartition, Long> p0) {
+    return delegate.offsetsForTimes(p0);
+  }
+
+  @Override
+  public List<PartitionInfo> partitionsFor(String p0, Duration p1) {
+    return delegate.partitionsFor(p0, p1);
+  }
+
+  @Override
+  public List<PartitionInfo> partitionsFor(String p0) {
+    return delegate.partitionsFor(p0);
+  }
+
+  @Override
+  public void pause(Collection<TopicPartition> p0) {
+    delegate.pause(p0);
+  }
+
+  @Override
+  public Set<TopicPartition> paused() {
+    return delegate.paused();
+  }
+
+  @Override
+  public long position(TopicPartition p0, Duration p1) {
+    return delegate.position(p0, p1);
+  }
+
+  @Override
+  public long position(TopicPartition p0) {
+    return delegate.position(p0);
+  }
+
+  @Override
+  public void registerMetricForSubscription(KafkaMetric p0) {
+    delegate.registerMetricForSubscription(p0);
+  }
+
+  @Override
+  public void resume(Collection<TopicPartition> p0) {
+    delegate.resume(p0);
+  }
+
+  @Override
+  public void seekToBeginning(Collection<TopicPartition> p0) {
+    delegate.seekToBeginning(p0);
+  }
+
+  @Override
+  public void seekToEnd(Collection<TopicPartition> p0) {
+    delegate.seekToEnd(p0);
+  }
+
+  @Override
+  public void seek(TopicPartition p0, OffsetAndMetadata p1) {
+    delegate.seek(p0, p1);
+  }
+
+  @Override
+  public void seek(TopicPartition p0, long p1) {
+    delegate.seek(p0, p1);
+  }
+
+  @Override
+  public void subscribe(Pattern p0, ConsumerRebalanceListener p1) {
+    delegate.subscribe(p0, p1);
+  }
+
+  @Override
+  public void subscribe(Pattern p0) {
+    delegate.subscribe(p0);
+  }
+
+  @Override
+  public void subscribe(SubscriptionPattern p0, ConsumerRebalanceListener p1) {
+    delegate.subscribe(p0, p1);
+  }
+
+  @Override
+  public void subscribe(SubscriptionPattern p0) {
+    delegate.subscribe(p0);
+  }
+
+  @Override
+  public void subscribe(Collection<String> p0, ConsumerRebalanceListener p1) {
+    delegate.subscribe(p0, p1);
+  }
+
+  @Override
+  public void subscribe(Collection<String> p0) {
+    delegate.subscribe(p0);
+  }
+
+  @Override
+  public Set<String> subscription() {
+    return delegate.subscription();
+  }
+
+  @Override
+  public void unregisterMetricFromSubscription(KafkaMetric p0) {
+    delegate.unregisterMetricFromSubscription(p0);
+  }
+
+  @Override
+  public void unsubscribe() {
+    delegate.unsubscribe();
+  }
+
+  @Override
+  public void wakeup() {
+    delegate.wakeup();
+  }
+}
