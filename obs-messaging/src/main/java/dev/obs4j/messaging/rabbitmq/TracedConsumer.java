@@ -1,0 +1,56 @@
+/*
+ * Copyright The obs4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package dev.obs4j.messaging.rabbitmq;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Consumer;
+import com.rabbitmq.client.Envelope;
+import com.rabbitmq.client.ShutdownSignalException;
+import dev.obs4j.messaging.MessagingHandler;
+import java.io.IOException;
+
+/** A RabbitMQ {@link Consumer} whose deliveries are each handled in a CONSUMER span. */
+final class TracedConsumer implements Consumer {
+  private final Consumer delegate;
+  private final MessagingHandler handler;
+  private final String queue;
+
+  TracedConsumer(Consumer delegate, MessagingHandler handler, String queue) {
+    this.delegate = delegate;
+    this.handler = handler;
+    this.queue = queue;
+  }
+
+  @Override
+  public void handleDelivery(String consumerTag, Envelope envelope, AMQP.BasicProperties properties, byte[] body)
+      throws IOException {
+    ObsRabbit.process(handler, queue, properties, () -> delegate.handleDelivery(consumerTag, envelope, properties, body));
+  }
+
+  @Override
+  public void handleConsumeOk(String consumerTag) {
+    delegate.handleConsumeOk(consumerTag);
+  }
+
+  @Override
+  public void handleCancelOk(String consumerTag) {
+    delegate.handleCancelOk(consumerTag);
+  }
+
+  @Override
+  public void handleCancel(String consumerTag) throws IOException {
+    delegate.handleCancel(consumerTag);
+  }
+
+  @Override
+  public void handleShutdownSignal(String consumerTag, ShutdownSignalException sig) {
+    delegate.handleShutdownSignal(consumerTag, sig);
+  }
+
+  @Override
+  public void handleRecoverOk(String consumerTag) {
+    delegate.handleRecoverOk(consumerTag);
+  }
+}
