@@ -11,11 +11,7 @@ import dev.obs4j.http.HttpServerResponse;
 import dev.obs4j.http.ObsHttp;
 import dev.obs4j.instrument.Operation;
 import io.opentelemetry.context.Scope;
-import io.opentelemetry.sdk.common.CompletableResultCode;
-import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
-import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -45,23 +41,6 @@ import org.openjdk.jmh.infra.Blackhole;
 @Fork(1)
 @State(org.openjdk.jmh.annotations.Scope.Benchmark)
 public class HttpServerHandlerBenchmark {
-  private static final SpanExporter DISCARD =
-      new SpanExporter() {
-        @Override
-        public CompletableResultCode export(Collection<SpanData> spans) {
-          return CompletableResultCode.ofSuccess();
-        }
-
-        @Override
-        public CompletableResultCode flush() {
-          return CompletableResultCode.ofSuccess();
-        }
-
-        @Override
-        public CompletableResultCode shutdown() {
-          return CompletableResultCode.ofSuccess();
-        }
-      };
 
   private static final Map<String, String> HEADERS =
       Map.of(
@@ -123,7 +102,7 @@ public class HttpServerHandlerBenchmark {
         .sampler(sampler)
         .shutdownHook(false)
         .set("OBS4J_METRICS_JVM", "false")
-        .addSpanProcessor(BatchSpanProcessor.builder(DISCARD).build())
+        .addSpanProcessor(BatchSpanProcessor.builder(Discard.EXPORTER).build())
         .build();
   }
 

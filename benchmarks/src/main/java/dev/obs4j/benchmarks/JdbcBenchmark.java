@@ -6,16 +6,12 @@ package dev.obs4j.benchmarks;
 
 import dev.obs4j.Obs;
 import dev.obs4j.jdbc.ObsJdbc;
-import io.opentelemetry.sdk.common.CompletableResultCode;
-import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Collection;
 import java.util.concurrent.TimeUnit;
 import org.h2.jdbcx.JdbcDataSource;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -41,23 +37,6 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 @State(org.openjdk.jmh.annotations.Scope.Benchmark)
 public class JdbcBenchmark {
-  private static final SpanExporter DISCARD =
-      new SpanExporter() {
-        @Override
-        public CompletableResultCode export(Collection<SpanData> spans) {
-          return CompletableResultCode.ofSuccess();
-        }
-
-        @Override
-        public CompletableResultCode flush() {
-          return CompletableResultCode.ofSuccess();
-        }
-
-        @Override
-        public CompletableResultCode shutdown() {
-          return CompletableResultCode.ofSuccess();
-        }
-      };
 
   private Obs obs;
   private Connection rawConnection;
@@ -74,7 +53,7 @@ public class JdbcBenchmark {
         .tracesExporter("none")
         .shutdownHook(false)
         .set("OBS4J_METRICS_JVM", "false")
-        .addSpanProcessor(BatchSpanProcessor.builder(DISCARD).build())
+        .addSpanProcessor(BatchSpanProcessor.builder(Discard.EXPORTER).build())
         .build();
     rawConnection = h2.getConnection();
     try (Statement s = rawConnection.createStatement()) {

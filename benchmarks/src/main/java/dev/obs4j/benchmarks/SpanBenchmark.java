@@ -8,12 +8,8 @@ import dev.obs4j.Obs;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Scope;
-import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
-import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
-import java.util.Collection;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -39,23 +35,6 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 @State(org.openjdk.jmh.annotations.Scope.Benchmark)
 public class SpanBenchmark {
-  private static final SpanExporter DISCARD =
-      new SpanExporter() {
-        @Override
-        public CompletableResultCode export(Collection<SpanData> spans) {
-          return CompletableResultCode.ofSuccess();
-        }
-
-        @Override
-        public CompletableResultCode flush() {
-          return CompletableResultCode.ofSuccess();
-        }
-
-        @Override
-        public CompletableResultCode shutdown() {
-          return CompletableResultCode.ofSuccess();
-        }
-      };
 
   private SdkTracerProvider rawProvider;
   private Tracer raw;
@@ -66,13 +45,13 @@ public class SpanBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() {
-    rawProvider = SdkTracerProvider.builder().addSpanProcessor(BatchSpanProcessor.builder(DISCARD).build()).build();
+    rawProvider = SdkTracerProvider.builder().addSpanProcessor(BatchSpanProcessor.builder(Discard.EXPORTER).build()).build();
     raw = rawProvider.get("bench");
     obs = obs("always_on");
     rawOffProvider =
         SdkTracerProvider.builder()
             .setSampler(io.opentelemetry.sdk.trace.samplers.Sampler.alwaysOff())
-            .addSpanProcessor(BatchSpanProcessor.builder(DISCARD).build())
+            .addSpanProcessor(BatchSpanProcessor.builder(Discard.EXPORTER).build())
             .build();
     rawOff = rawOffProvider.get("bench");
     obsOff = obs("always_off");
@@ -85,7 +64,7 @@ public class SpanBenchmark {
         .sampler(sampler)
         .shutdownHook(false)
         .set("OBS4J_METRICS_JVM", "false")
-        .addSpanProcessor(BatchSpanProcessor.builder(DISCARD).build())
+        .addSpanProcessor(BatchSpanProcessor.builder(Discard.EXPORTER).build())
         .build();
   }
 

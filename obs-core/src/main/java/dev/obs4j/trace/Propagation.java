@@ -119,21 +119,26 @@ public final class Propagation {
    * or null, on top of the current context.
    */
   public <C> Context extract(C carrier, BiFunction<? super C, String, @Nullable String> getter) {
-    Objects.requireNonNull(getter, "getter");
-    return extract(
-        Context.current(),
-        carrier,
-        new TextMapGetter<C>() {
-          @Override
-          public Iterable<String> keys(C c) {
-            return propagator.fields();
-          }
+    return extract(Context.current(), carrier, getter(getter));
+  }
 
-          @Override
-          public @Nullable String get(@Nullable C c, String key) {
-            return c == null ? null : getter.apply(c, key);
-          }
-        });
+  /**
+   * An OpenTelemetry getter over a function that returns the first value of a header (or null); the
+   * header names it offers are those of the configured propagators.
+   */
+  public <C> TextMapGetter<C> getter(BiFunction<? super C, String, @Nullable String> getter) {
+    Objects.requireNonNull(getter, "getter");
+    return new TextMapGetter<C>() {
+      @Override
+      public Iterable<String> keys(C c) {
+        return propagator.fields();
+      }
+
+      @Override
+      public @Nullable String get(@Nullable C c, String key) {
+        return c == null ? null : getter.apply(c, key);
+      }
+    };
   }
 
   /**

@@ -6,7 +6,6 @@ package dev.obs4j.http;
 
 import dev.obs4j.instrument.Operation;
 import dev.obs4j.instrument.Operations;
-import dev.obs4j.trace.Propagation;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.http.Outcome;
@@ -67,19 +66,7 @@ public final class HttpServerHandler {
   HttpServerHandler(ObsHttp config) {
     this.config = config;
     this.operations = config.obs().operations();
-    Propagation propagation = operations.propagation();
-    this.getter =
-        new TextMapGetter<>() {
-          @Override
-          public Iterable<String> keys(HttpServerRequest request) {
-            return propagation.fields();
-          }
-
-          @Override
-          public @Nullable String get(@Nullable HttpServerRequest request, String key) {
-            return request == null ? null : request.header(key);
-          }
-        };
+    this.getter = operations.propagation().getter(HttpServerRequest::header);
     this.objectives = config.serviceLevelObjectives().toArray(new Duration[0]);
     this.active = operations.active("http.server.requests.active", "Requests being served now");
   }

@@ -19,7 +19,6 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.context.Context;
-import io.opentelemetry.context.propagation.TextMapGetter;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
@@ -177,20 +176,7 @@ public final class MessagingHandler {
       long brokerTimestampMillis,
       boolean recordQueueTime) {
     Context extracted =
-        propagation.extract(
-            Context.root(),
-            carrier,
-            new TextMapGetter<C>() {
-              @Override
-              public Iterable<String> keys(C c) {
-                return propagation.fields();
-              }
-
-              @Override
-              public @Nullable String get(@Nullable C c, String key) {
-                return c == null ? null : getter.get(c, key);
-              }
-            });
+        propagation.extract(Context.root(), carrier, propagation.getter((C c, String key) -> getter.get(c, key)));
     SpanContext producer = Span.fromContext(extracted).getSpanContext();
     if (!producer.isValid()) {
       untracedCounter(system, destination).increment();

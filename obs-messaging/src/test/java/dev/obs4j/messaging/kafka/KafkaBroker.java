@@ -4,11 +4,8 @@
  */
 package dev.obs4j.messaging.kafka;
 
+import dev.obs4j.messaging.Ports;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -32,8 +29,8 @@ final class KafkaBroker implements AutoCloseable {
     }
     String classpath = Files.readString(Path.of(classpathFile)).trim();
     dir = Files.createTempDirectory("obs4j-kafka");
-    port = freePort();
-    int controller = freePort();
+    port = Ports.free();
+    int controller = Ports.free();
     Path config = dir.resolve("server.properties");
     Files.writeString(config, String.join("\n",
         "process.roles=broker,controller",
@@ -64,28 +61,13 @@ final class KafkaBroker implements AutoCloseable {
     process = new ProcessBuilder(java, "-Xmx512m", "-cp", classpath, "kafka.Kafka", config.toString())
         .redirectErrorStream(true).redirectOutput(dir.resolve("broker.log").toFile()).start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (!accepts(port)) {
+    while (!Ports.accepts(port)) {
       if (!process.isAlive() || System.nanoTime() > deadline) {
         String log = Files.readString(dir.resolve("broker.log"));
         close();
         throw new IllegalStateException("kafka broker did not start: " + log.substring(Math.max(0, log.length() - 4000)));
       }
       Thread.sleep(100);
-    }
-  }
-
-  private static boolean accepts(int port) {
-    try (Socket socket = new Socket()) {
-      socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
     }
   }
 

@@ -5,11 +5,8 @@
 package dev.obs4j.messaging.rabbitmq;
 
 import java.io.File;
+import dev.obs4j.messaging.Ports;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -35,7 +32,7 @@ final class RabbitBroker implements AutoCloseable {
       throw new AssertionError("RabbitMQ is not installed (Debian package rabbitmq-server; bash .ci/run installs it)");
     }
     dir = Files.createTempDirectory("obs4j-rabbit");
-    port = freePort();
+    port = Ports.free();
     node = "obs4j" + UUID.randomUUID().toString().substring(0, 8) + "@localhost";
     Files.writeString(dir.resolve("rabbitmq.conf"),
         "listeners.tcp.1 = 127.0.0.1:" + port + "\nloopback_users = none\n");
@@ -49,15 +46,15 @@ final class RabbitBroker implements AutoCloseable {
         "RABBITMQ_NODENAME", node,
         "RABBITMQ_NODE_IP_ADDRESS", "127.0.0.1",
         "RABBITMQ_NODE_PORT", Integer.toString(port),
-        "RABBITMQ_DIST_PORT", Integer.toString(freePort()),
+        "RABBITMQ_DIST_PORT", Integer.toString(Ports.free()),
         "ERL_EPMD_ADDRESS", "127.0.0.1",
-        "ERL_EPMD_PORT", Integer.toString(freePort()));
+        "ERL_EPMD_PORT", Integer.toString(Ports.free()));
     ProcessBuilder builder = new ProcessBuilder("/usr/sbin/rabbitmq-server")
         .redirectErrorStream(true).redirectOutput(new File("target/rabbitmq-" + port + ".log"));
     builder.environment().putAll(env);
     server = builder.start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-    while (!accepts(port)) {
+    while (!Ports.accepts(port)) {
       if (!server.isAlive() || System.nanoTime() > deadline) {
         close();
         throw new IllegalStateException("rabbitmq did not start; see target/rabbitmq-" + port + ".log");
@@ -80,21 +77,6 @@ final class RabbitBroker implements AutoCloseable {
     String out = new String(p.getInputStream().readAllBytes());
     if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
       throw new IllegalStateException(command + " failed: " + out);
-    }
-  }
-
-  private static boolean accepts(int port) {
-    try (Socket socket = new Socket()) {
-      socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
     }
   }
 
