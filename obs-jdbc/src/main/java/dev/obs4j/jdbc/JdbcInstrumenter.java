@@ -168,11 +168,20 @@ final class JdbcInstrumenter {
       outcome = "success";
       return connection;
     } finally {
-      Timer.builder("db.client.connection.wait_time")
-          .description("Time spent obtaining a connection (getConnection)")
-          .tags("system", system, "outcome", outcome)
-          .register(operations.registry())
-          .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+      long elapsed = System.nanoTime() - start;
+      TimerKey key = new TimerKey(system, "getConnection", "none", outcome);
+      Timer timer = timers.get(key);
+      if (timer == null) {
+        timer =
+            Timer.builder("db.client.connection.wait_time")
+                .description("Time spent obtaining a connection (getConnection)")
+                .tags("system", system, "outcome", outcome)
+                .register(operations.registry());
+        if (timers.size() < CACHE_LIMIT) {
+          timers.put(key, timer);
+        }
+      }
+      timer.record(elapsed, TimeUnit.NANOSECONDS);
     }
   }
 
