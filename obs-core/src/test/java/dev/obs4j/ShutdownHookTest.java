@@ -20,7 +20,9 @@ class ShutdownHookTest {
   void jvmExit_flushesPendingSpans() throws Exception {
     try (UdpAgent agent = new UdpAgent()) {
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-      Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+      // The child logs to a file of its own: sharing the tests' log file would truncate it under them.
+      Process child = new ProcessBuilder(java, "-Dobs4j.test.log=target/shutdown-hook-child.log",
+              "-cp", System.getProperty("java.class.path"),
               ShutdownHookMain.class.getName(), Integer.toString(agent.port()))
           .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
       assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
