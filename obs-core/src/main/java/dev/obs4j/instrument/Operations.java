@@ -9,6 +9,7 @@ import dev.obs4j.internal.OperationState;
 import dev.obs4j.trace.Propagation;
 import dev.obs4j.trace.SpanErrors;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.opentelemetry.api.baggage.Baggage;
@@ -26,6 +27,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -38,11 +40,14 @@ import org.jspecify.annotations.Nullable;
  * <p>Obtained from {@code Obs.operations()}. Never throws on the request path.
  */
 public final class Operations {
+  private static final int METER_CACHE_LIMIT = 10_000;
+
   private final Tracer tracer;
   private final Propagation propagation;
   private final MeterRegistry registry;
   private final List<String> contextFields;
   private final ConcurrentMap<String, AtomicInteger> active = new ConcurrentHashMap<>();
+  private final ConcurrentMap<Object, Meter> meters = new ConcurrentHashMap<>();
 
   /** For {@code Obs}; integrations get theirs from {@code obs.operations()}. */
   public Operations(Tracer tracer, Propagation propagation, MeterRegistry registry, List<String> contextFields) {
@@ -64,6 +69,26 @@ public final class Operations {
           Gauge.builder(n, count, AtomicInteger::get).description(description).register(registry);
           return count;
         });
+  }
+
+  /**
+   * The meter for {@code key}, created by {@code create} the first time. Integrations look their
+   * per-request meters up here: building and registering a Micrometer id on every request costs more than
+   * the rest of the request's instrumentation. A key is a small record of bounded tag values (its class
+   * tells one integration's meters from another's); past {@value #METER_CACHE_LIMIT} keys the cache stops
+   * growing and {@code create} runs each time, where Micrometer's own lookup, behind the cardinality guard,
+   * takes over.
+   */
+  @SuppressWarnings("unchecked")
+  public <K, M extends Meter> M meter(K key, Function<? super K, M> create) {
+    M meter = (M) meters.get(key);
+    if (meter == null) {
+      meter = create.apply(key);
+      if (meters.size() < METER_CACHE_LIMIT) {
+        meters.putIfAbsent(key, meter);
+      }
+    }
+    return meter;
   }
 
   /** The registry integrations record their meters in. */

@@ -61,7 +61,6 @@ public final class HttpServerHandler {
   private final TextMapGetter<HttpServerRequest> getter;
   private final AtomicInteger active;
   private final Duration[] objectives;
-  private final java.util.concurrent.ConcurrentMap<TimerKey, Timer> timers = new java.util.concurrent.ConcurrentHashMap<>();
 
   HttpServerHandler(ObsHttp config) {
     this.config = config;
@@ -174,36 +173,28 @@ public final class HttpServerHandler {
     }
   }
 
-  /**
-   * The timer for one combination of tags. Looked up in a map of our own first: building and registering
-   * a Micrometer id on every request costs more than the rest of the request's instrumentation. The tags
-   * are bounded (known methods, route templates, status codes, exception classes); past 10,000 combinations
-   * the map stops growing and Micrometer's own lookup (behind the cardinality guard) takes over.
-   */
+  /** The timer for one combination of tags, looked up in the shared meter cache. */
   private Timer timer(String method, String uri, String status, String outcome, String exception) {
-    TimerKey key = new TimerKey(method, uri, status, exception);
-    Timer timer = timers.get(key);
-    if (timer != null) {
-      return timer;
-    }
-    Timer.Builder builder =
-        Timer.builder("http.server.requests")
-            .description("HTTP requests served")
-            .tags(Tags.of("method", method, "uri", uri, "status", status, "outcome", outcome, "exception", exception));
-    if (config.percentileHistogram()) {
-      builder.publishPercentileHistogram();
-    }
-    if (objectives.length > 0) {
-      builder.serviceLevelObjectives(objectives);
-    }
-    timer = builder.register(operations.registry());
-    if (timers.size() < 10_000) {
-      timers.putIfAbsent(key, timer);
-    }
-    return timer;
+    return operations.meter(
+        new TimerKey(method, uri, status, outcome, exception),
+        key -> {
+          Timer.Builder builder =
+              Timer.builder("http.server.requests")
+                  .description("HTTP requests served")
+                  .tags(Tags.of(
+                      "method", key.method(), "uri", key.uri(), "status", key.status(),
+                      "outcome", key.outcome(), "exception", key.exception()));
+          if (config.percentileHistogram()) {
+            builder.publishPercentileHistogram();
+          }
+          if (objectives.length > 0) {
+            builder.serviceLevelObjectives(objectives);
+          }
+          return builder.register(operations.registry());
+        });
   }
 
-  private record TimerKey(String method, String uri, String status, String exception) {}
+  private record TimerKey(String method, String uri, String status, String outcome, String exception) {}
 
   private static void logFailure(
       String method, @Nullable String route, String path, int status, @Nullable Throwable error, String traceId) {

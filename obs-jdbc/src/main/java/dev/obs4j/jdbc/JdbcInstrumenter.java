@@ -62,7 +62,6 @@ final class JdbcInstrumenter {
   private final boolean sanitize;
   private final ConcurrentMap<String, SqlInfo> statements = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, SqlInfo> prepared = new ConcurrentHashMap<>();
-  private final ConcurrentMap<TimerKey, Timer> timers = new ConcurrentHashMap<>();
   private final Counter slowStatements;
   private final AtomicInteger slowLines = new AtomicInteger();
   private volatile long slowSecond;
@@ -169,18 +168,14 @@ final class JdbcInstrumenter {
       return connection;
     } finally {
       long elapsed = System.nanoTime() - start;
-      TimerKey key = new TimerKey(system, "getConnection", "none", outcome);
-      Timer timer = timers.get(key);
-      if (timer == null) {
-        timer =
-            Timer.builder("db.client.connection.wait_time")
-                .description("Time spent obtaining a connection (getConnection)")
-                .tags("system", system, "outcome", outcome)
-                .register(operations.registry());
-        if (timers.size() < CACHE_LIMIT) {
-          timers.put(key, timer);
-        }
-      }
+      Timer timer =
+          operations.meter(
+              new AcquireKey(system, outcome),
+              key ->
+                  Timer.builder("db.client.connection.wait_time")
+                      .description("Time spent obtaining a connection (getConnection)")
+                      .tags("system", key.system(), "outcome", key.outcome())
+                      .register(operations.registry()));
       timer.record(elapsed, TimeUnit.NANOSECONDS);
     }
   }
@@ -261,23 +256,21 @@ final class JdbcInstrumenter {
   private Timer timer(String system, SqlInfo sql, String outcome) {
     String operation = sql.operation() == null ? "unknown" : sql.operation();
     String collection = sql.collection() == null ? "none" : sql.collection();
-    TimerKey key = new TimerKey(system, operation, collection, outcome);
-    Timer timer = timers.get(key);
-    if (timer == null) {
-      timer =
-          Timer.builder("db.client.operations")
-              .description("Database operations: statement executions, commits and rollbacks")
-              .tags(Tags.of("system", system, "operation", operation, "collection", collection, "outcome", outcome))
-              .publishPercentileHistogram()
-              .register(operations.registry());
-      if (timers.size() < CACHE_LIMIT) {
-        timers.put(key, timer);
-      }
-    }
-    return timer;
+    return operations.meter(
+        new TimerKey(system, operation, collection, outcome),
+        key ->
+            Timer.builder("db.client.operations")
+                .description("Database operations: statement executions, commits and rollbacks")
+                .tags(Tags.of(
+                    "system", key.system(), "operation", key.operation(),
+                    "collection", key.collection(), "outcome", key.outcome()))
+                .publishPercentileHistogram()
+                .register(operations.registry()));
   }
 
   private record TimerKey(String system, String operation, String collection, String outcome) {}
+
+  private record AcquireKey(String system, String outcome) {}
 
   private static long rows(@Nullable Object result) {
     if (result instanceof Integer) {
