@@ -19,8 +19,7 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.context.Context;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
+import io.opentelemetry.context.Scope;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
@@ -44,7 +43,6 @@ public final class MessagingHandler {
 
   private static final ThrottledLogger log =
       new ThrottledLogger(LoggerFactory.getLogger("dev.obs4j.messaging"));
-  private static final int METER_CACHE_LIMIT = 4096;
 
   /** Reads one header of a message; null when absent. */
   @FunctionalInterface
@@ -93,8 +91,6 @@ public final class MessagingHandler {
   private final Propagation propagation;
   private final boolean linkConsumers;
   private final AtomicInteger active;
-  private final ConcurrentMap<MeterKey, Timer> timers = new ConcurrentHashMap<>();
-  private final ConcurrentMap<MeterKey, Counter> untraced = new ConcurrentHashMap<>();
 
   MessagingHandler(Obs obs, boolean linkConsumers) {
     this.operations = obs.operations();
@@ -230,6 +226,29 @@ public final class MessagingHandler {
     }
   }
 
+  /** Code run for one message inside its CONSUMER span. */
+  @FunctionalInterface
+  public interface Body<E extends Exception> {
+    /** Handles the message. */
+    void run() throws E;
+  }
+
+  /**
+   * Runs {@code body} with {@code process} current, then ends the processing with what {@code body} threw
+   * (rethrown unchanged), so every adapter handles a message the same way.
+   */
+  public <E extends Exception> void run(Process process, Body<E> body) throws E {
+    Throwable error = null;
+    try (Scope ignored = process.operation().makeCurrent()) {
+      body.run();
+    } catch (Throwable t) {
+      error = t;
+      throw t;
+    } finally {
+      endProcess(process, error);
+    }
+  }
+
   /** Ends processing: {@code error} is what the handler threw, if anything. */
   public void endProcess(Process process, @Nullable Throwable error) {
     active.decrementAndGet();
@@ -257,40 +276,28 @@ public final class MessagingHandler {
 
   private Timer timer(
       String name, String description, String system, String destination, String operation, String outcome) {
-    MeterKey key = new MeterKey(name, system, destination, operation, outcome);
-    Timer timer = timers.get(key);
-    if (timer == null) {
-      timer =
-          Timer.builder(name)
-              .description(description)
-              .tags(Tags.of(
-                  "messaging.system", system,
-                  "messaging.destination.name", destination,
-                  "messaging.operation.name", operation,
-                  "outcome", outcome))
-              .publishPercentileHistogram()
-              .register(registry());
-      if (timers.size() < METER_CACHE_LIMIT) {
-        timers.put(key, timer);
-      }
-    }
-    return timer;
+    return operations.meter(
+        new MeterKey(name, system, destination, operation, outcome),
+        key ->
+            Timer.builder(key.name())
+                .description(description)
+                .tags(Tags.of(
+                    "messaging.system", key.system(),
+                    "messaging.destination.name", key.destination(),
+                    "messaging.operation.name", key.operation(),
+                    "outcome", key.outcome()))
+                .publishPercentileHistogram()
+                .register(registry()));
   }
 
   private Counter untracedCounter(String system, String destination) {
-    MeterKey key = new MeterKey("untraced", system, destination, "receive", "");
-    Counter counter = untraced.get(key);
-    if (counter == null) {
-      counter =
-          Counter.builder("messaging.receive.untraced")
-              .description("Messages received without usable trace headers (a new trace was started)")
-              .tags("messaging.system", system, "messaging.destination.name", destination)
-              .register(registry());
-      if (untraced.size() < METER_CACHE_LIMIT) {
-        untraced.put(key, counter);
-      }
-    }
-    return counter;
+    return operations.meter(
+        new MeterKey("messaging.receive.untraced", system, destination, "receive", ""),
+        key ->
+            Counter.builder(key.name())
+                .description("Messages received without usable trace headers (a new trace was started)")
+                .tags("messaging.system", key.system(), "messaging.destination.name", key.destination())
+                .register(registry()));
   }
 
   private MeterRegistry registry() {

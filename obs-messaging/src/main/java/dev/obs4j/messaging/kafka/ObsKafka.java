@@ -7,7 +7,6 @@ package dev.obs4j.messaging.kafka;
 import dev.obs4j.messaging.MessageHandler;
 import dev.obs4j.messaging.MessagingHandler;
 import dev.obs4j.messaging.ObsMessaging;
-import io.opentelemetry.context.Scope;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -72,18 +71,7 @@ public final class ObsKafka {
     MessagingHandler.Process process =
         handler.startProcess(
             SYSTEM, record.topic(), record.headers(), ObsKafka::header, brokerTimestamp(record), !received);
-    Throwable error = null;
-    try (Scope ignored = process.operation().makeCurrent()) {
-      code.handle(record);
-    } catch (RuntimeException | Error e) {
-      error = e;
-      throw e;
-    } catch (Exception e) {
-      error = e;
-      throw e;
-    } finally {
-      handler.endProcess(process, error);
-    }
+    handler.run(process, () -> code.handle(record));
   }
 
   static void received(MessagingHandler handler, ConsumerRecord<?, ?> record) {

@@ -79,18 +79,7 @@ public final class TracedQueue<T> {
   public <E extends Exception> void process(Envelope<T> envelope, MessageHandler<? super T, E> code) throws E {
     MessagingHandler.Process process =
         handler.startProcess(SYSTEM, name, envelope.headers(), (Map<String, String> h, String key) -> h.get(key), -1, false);
-    Throwable error = null;
-    try (Scope ignored = process.operation().makeCurrent()) {
-      code.handle(envelope.payload());
-    } catch (RuntimeException | Error e) {
-      error = e;
-      throw e;
-    } catch (Exception e) {
-      error = e;
-      throw e;
-    } finally {
-      handler.endProcess(process, error);
-    }
+    handler.run(process, () -> code.handle(envelope.payload()));
   }
 
   /** Polls for one message (at most {@code timeout}) and processes it; returns whether one came. */

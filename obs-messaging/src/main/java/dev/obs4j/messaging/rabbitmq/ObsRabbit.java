@@ -8,7 +8,6 @@ import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import dev.obs4j.messaging.MessagingHandler;
 import dev.obs4j.messaging.ObsMessaging;
-import io.opentelemetry.context.Scope;
 import java.io.IOException;
 import java.util.Map;
 import java.util.Objects;
@@ -47,14 +46,8 @@ public final class ObsRabbit {
     return channel instanceof TracedChannel ? channel : new TracedChannel(channel, handler);
   }
 
-  /** Code run for one delivery. */
-  @FunctionalInterface
-  interface Delivery {
-    void run() throws IOException;
-  }
-
   static void process(
-      MessagingHandler handler, String queue, AMQP.@Nullable BasicProperties properties, Delivery delivery)
+      MessagingHandler handler, String queue, AMQP.@Nullable BasicProperties properties, MessagingHandler.Body<IOException> delivery)
       throws IOException {
     Map<String, Object> headers = properties == null || properties.getHeaders() == null ? Map.of() : properties.getHeaders();
     long timestamp = -1; // RabbitMQ keeps no broker time; the enqueue-time header decides
@@ -62,15 +55,7 @@ public final class ObsRabbit {
       timestamp = properties.getTimestamp().getTime(); // the publisher's AMQP timestamp, when that is all there is
     }
     MessagingHandler.Process process = handler.startProcess(SYSTEM, queue, headers, ObsRabbit::header, timestamp, true);
-    Throwable error = null;
-    try (Scope ignored = process.operation().makeCurrent()) {
-      delivery.run();
-    } catch (IOException | RuntimeException | Error e) {
-      error = e;
-      throw e;
-    } finally {
-      handler.endProcess(process, error);
-    }
+    handler.run(process, delivery);
   }
 
   /** AMQP header values arrive as LongString (or anything else a publisher put there). */
