@@ -177,7 +177,7 @@ public final class Obs implements AutoCloseable {
             .build();
     this.tracer = sdk.getTracer(INSTRUMENTATION_NAME);
     this.propagation = new Propagation(propagator);
-    this.operations = new Operations(tracer, propagation, registry, contextFields);
+    this.operations = new Operations(tracer, propagation, registry, contextFields, serviceName);
 
     LogCorrelation.serviceName(serviceName);
     if (mdc) {
@@ -321,7 +321,22 @@ public final class Obs implements AutoCloseable {
    * completes.
    */
   public <T> T traced(Class<T> iface, T target) {
-    return TracedProxy.create(iface, target, tracer);
+    return TracedProxy.create(iface, target, tracer, serviceName);
+  }
+
+  /**
+   * Makes this handle's service the one that log lines written on this thread carry in {@code service.name}
+   * until the scope closes, for code that logs outside any span (start-up, a worker loop) when several
+   * handles share one JVM. Lines inside obs4j's spans carry their own handle's service without this.
+   *
+   * <pre>{@code
+   * try (Scope ignored = workerObs.serviceScope()) {
+   *   log.info("worker started");   // service.name=worker
+   * }
+   * }</pre>
+   */
+  public Scope serviceScope() {
+    return LogCorrelation.makeCurrent(LogCorrelation.withService(Context.current(), serviceName));
   }
 
   /** Runs {@code code} in an INTERNAL span named {@code name}, current while it runs; returns its result. */
@@ -334,7 +349,7 @@ public final class Obs implements AutoCloseable {
   public <T extends @Nullable Object, E extends Throwable> T inSpan(
       String name, SpanKind kind, SpanCallable<T, E> code) throws E {
     Span span = tracer.spanBuilder(name).setSpanKind(kind).startSpan();
-    try (Scope ignored = LogCorrelation.makeCurrent(span)) {
+    try (Scope ignored = LogCorrelation.makeCurrent(span, serviceName)) {
       return code.call();
     } catch (Throwable t) {
       SpanErrors.record(span, t);

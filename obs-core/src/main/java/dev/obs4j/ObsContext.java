@@ -5,6 +5,7 @@
 package dev.obs4j;
 
 import dev.obs4j.internal.OperationState;
+import io.opentelemetry.api.baggage.Baggage;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import java.util.Objects;
@@ -78,6 +79,25 @@ public final class ObsContext {
     OperationState state = OperationState.current();
     if (state != null && routeTemplate != null) {
       state.route(routeTemplate);
+    }
+  }
+
+  /** The current user id: set by {@link #setUserId} or arrived with the request as baggage; else null. */
+  public static @Nullable String userId() {
+    return get(USER_ID);
+  }
+
+  /**
+   * The business field {@code name} of the current operation: set by {@link #set} in this service, or
+   * arrived as baggage from the caller; null if neither.
+   */
+  public static @Nullable String get(String name) {
+    try {
+      OperationState state = OperationState.current();
+      String value = state == null ? null : state.fields().get(name);
+      return value != null ? value : Baggage.current().getEntryValue(name);
+    } catch (RuntimeException e) {
+      return null;
     }
   }
 

@@ -6,6 +6,7 @@ package dev.obs4j.instrument;
 
 import dev.obs4j.ObsContext;
 import dev.obs4j.internal.OperationState;
+import dev.obs4j.internal.logs.LogCorrelation;
 import dev.obs4j.trace.Propagation;
 import dev.obs4j.trace.SpanErrors;
 import io.micrometer.core.instrument.Gauge;
@@ -46,12 +47,15 @@ public final class Operations {
   private final Propagation propagation;
   private final MeterRegistry registry;
   private final List<String> contextFields;
+  private final String serviceName;
   private final ConcurrentMap<String, AtomicInteger> active = new ConcurrentHashMap<>();
   private final ConcurrentMap<Object, Meter> meters = new ConcurrentHashMap<>();
 
   /** For {@code Obs}; integrations get theirs from {@code obs.operations()}. */
-  public Operations(Tracer tracer, Propagation propagation, MeterRegistry registry, List<String> contextFields) {
+  public Operations(
+      Tracer tracer, Propagation propagation, MeterRegistry registry, List<String> contextFields, String serviceName) {
     this.tracer = tracer;
+    this.serviceName = serviceName;
     this.propagation = propagation;
     this.registry = registry;
     this.contextFields = List.copyOf(contextFields);
@@ -137,7 +141,8 @@ public final class Operations {
     } catch (RuntimeException e) {
       span = Span.getInvalid();
     }
-    Context context = parent.with(span);
+    // labelled with this handle's service, so log lines inside say which Obs they belong to
+    Context context = LogCorrelation.withService(parent, serviceName).with(span);
     OperationState state = null;
     if (kind == SpanKind.SERVER || kind == SpanKind.CONSUMER) {
       state = new OperationState(span);

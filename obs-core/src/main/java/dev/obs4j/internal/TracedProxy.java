@@ -37,12 +37,14 @@ public final class TracedProxy implements InvocationHandler {
 
   private final Object target;
   private final Tracer tracer;
+  private final String serviceName;
   private final String className;
   private final ConcurrentMap<Method, MethodPlan> plans = new ConcurrentHashMap<>();
 
-  private TracedProxy(Object target, Tracer tracer, Class<?> iface) {
+  private TracedProxy(Object target, Tracer tracer, String serviceName, Class<?> iface) {
     this.target = target;
     this.tracer = tracer;
+    this.serviceName = serviceName;
     Class<?> type = target.getClass();
     this.className =
         type.isAnonymousClass() || type.isSynthetic() || type.isHidden() || type.getSimpleName().isEmpty()
@@ -50,7 +52,7 @@ public final class TracedProxy implements InvocationHandler {
             : type.getSimpleName();
   }
 
-  public static <T> T create(Class<T> iface, T target, Tracer tracer) {
+  public static <T> T create(Class<T> iface, T target, Tracer tracer, String serviceName) {
     Objects.requireNonNull(iface, "iface");
     Objects.requireNonNull(target, "target");
     if (!iface.isInterface()) {
@@ -58,7 +60,7 @@ public final class TracedProxy implements InvocationHandler {
     }
     Object proxy =
         Proxy.newProxyInstance(
-            iface.getClassLoader(), new Class<?>[] {iface}, new TracedProxy(target, tracer, iface));
+            iface.getClassLoader(), new Class<?>[] {iface}, new TracedProxy(target, tracer, serviceName, iface));
     return iface.cast(proxy);
   }
 
@@ -93,7 +95,7 @@ public final class TracedProxy implements InvocationHandler {
     }
     Span span = builder.startSpan();
     Object result;
-    try (Scope ignored = LogCorrelation.makeCurrent(span)) {
+    try (Scope ignored = LogCorrelation.makeCurrent(span, serviceName)) {
       result = call(method, args);
     } catch (Throwable t) {
       SpanErrors.record(span, t);

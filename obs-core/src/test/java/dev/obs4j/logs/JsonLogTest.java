@@ -99,6 +99,37 @@ class JsonLogTest {
   }
 
   @Test
+  void twoHandlesInOneJvm_eachLineCarriesTheServiceWhoseSpanOrScopeIsCurrent() throws Exception {
+    try (Obs gateway = TestObs.builder("gateway").build();
+        Obs orders = TestObs.builder("orders").build()) {
+      gateway.runInSpan("gateway work", () -> {
+        log.info("in the gateway's span");
+        orders.runInSpan("orders work", () -> log.info("in the orders span, nested"));
+        log.info("back in the gateway's span");
+      });
+      try (Scope ignored = gateway.serviceScope()) {
+        log.info("gateway start-up, no span");
+        orders.operations().start(Context.current(), "orders op", io.opentelemetry.api.trace.SpanKind.SERVER,
+                io.opentelemetry.api.common.Attributes.empty())
+            .makeCurrent().close();
+        log.info("gateway again, after the orders operation");
+      }
+      MdcContextStorage storage = new MdcContextStorage(ContextStorage.defaultStorage());
+      try (Scope ignored = storage.attach(Context.root().with(dev.obs4j.internal.logs.LogCorrelation.SERVICE, "orders"))) {
+        assertThat(MDC.get("service.name")).as("the MDC path for other SLF4J backends").isEqualTo("orders");
+      }
+      assertThat(MDC.get("service.name")).isNull();
+
+      assertThat(line("in the gateway's span").get("service.name")).isEqualTo("gateway");
+      assertThat(line("in the orders span, nested").get("service.name")).isEqualTo("orders");
+      assertThat(line("back in the gateway's span").get("service.name")).isEqualTo("gateway");
+      assertThat(line("gateway start-up, no span").get("service.name")).isEqualTo("gateway");
+      assertThat(line("gateway start-up, no span")).doesNotContainKey("trace.id");
+      assertThat(line("gateway again, after the orders operation").get("service.name")).isEqualTo("gateway");
+    }
+  }
+
+  @Test
   void mdcStorage_followsTheCurrentSpan_andRestoresWhenItsScopeCloses() {
     // The mechanism used for SLF4J backends other than log4j-core (which gets the ids from obs4j's
     // context-data provider instead), exercised on its own storage so it does not depend on test order.

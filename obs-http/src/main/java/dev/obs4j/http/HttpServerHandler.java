@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * Serves one request through the shared lifecycle: {@link #start} extracts the caller's trace context with
@@ -48,6 +49,8 @@ public final class HttpServerHandler {
   static final AttributeKey<String> CLIENT_ADDRESS = AttributeKey.stringKey("client.address");
   static final AttributeKey<String> USER_AGENT = AttributeKey.stringKey("user_agent.original");
   static final AttributeKey<Long> STATUS = AttributeKey.longKey("http.response.status_code");
+  private static final String LOG_ROUTE = "http.route";
+  private static final String LOG_METHOD = "http.request.method";
 
   /** Sets one response header; adapters pass their framework's setter. */
   @FunctionalInterface
@@ -165,8 +168,12 @@ public final class HttpServerHandler {
       String finalRoute = route;
       Runnable logLine =
           failed
-              ? () -> logFailure(method, finalRoute, request.path(), finalStatus, error, operation.traceId())
-              : status >= 400 ? () -> logClientError(method, finalRoute, request.path(), finalStatus, operation.traceId()) : null;
+              ? () -> withRequestFields(method, finalRoute,
+                  () -> logFailure(method, finalRoute, request.path(), finalStatus, error, operation.traceId()))
+              : status >= 400
+                  ? () -> withRequestFields(method, finalRoute,
+                      () -> logClientError(method, finalRoute, request.path(), finalStatus, operation.traceId()))
+                  : null;
       operations.end(operation, error, failed, errorType, timer, logLine);
     } catch (RuntimeException e) {
       operation.span().end(); // never fail the request because of observability
@@ -195,6 +202,23 @@ public final class HttpServerHandler {
   }
 
   private record TimerKey(String method, String uri, String status, String outcome, String exception) {}
+
+  /**
+   * Runs {@code line} with the route and method in the log context ({@code http.route},
+   * {@code http.request.method}), so a log search can group failures by route without parsing messages.
+   */
+  private static void withRequestFields(String method, @Nullable String route, Runnable line) {
+    MDC.put(LOG_METHOD, method);
+    if (route != null) {
+      MDC.put(LOG_ROUTE, route);
+    }
+    try {
+      line.run();
+    } finally {
+      MDC.remove(LOG_METHOD);
+      MDC.remove(LOG_ROUTE);
+    }
+  }
 
   private static void logFailure(
       String method, @Nullable String route, String path, int status, @Nullable Throwable error, String traceId) {

@@ -14,7 +14,7 @@ import org.apache.logging.log4j.core.util.ContextDataProvider;
 /**
  * Internal, not for public use. log4j2 asks this provider, found through {@code META-INF/services}, for
  * context data at the moment an event is logged: the current span's {@code trace_id}, {@code span_id} and
- * {@code trace_flags}, and {@code service.name}. It costs nothing on lines logged outside a span and does
+ * {@code trace_flags}, and {@code service.name} (of the current operation's {@code Obs}). It costs nothing on lines logged outside a span and does
  * not depend on the MDC wrapper being installed in time. Written here rather than taking OpenTelemetry's
  * alpha {@code opentelemetry-log4j-context-data} artifact, which brings its own autoconfigured SDK hooks.
  */

@@ -9,18 +9,24 @@ import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.context.Context;
+import io.opentelemetry.context.ContextKey;
 import io.opentelemetry.context.ContextStorage;
 import io.opentelemetry.context.Scope;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * Internal, not for public use. Installs {@link MdcContextStorage} once per JVM, and remembers the service
- * name that the log4j2 context-data provider adds to every event.
+ * Internal, not for public use. Installs {@link MdcContextStorage} once per JVM, and tells the log backends
+ * which service a line belongs to: the service whose operation (or {@code Obs.serviceScope()}) is current,
+ * so that several {@code Obs} handles in one JVM each label their own lines; outside any of them, the
+ * service of the handle built last.
  */
 public final class LogCorrelation {
   private static final String PROBE_TRACE = "0af7651916cd43dd8448eb211c80319c";
   private static final String PROBE_SPAN = "b7ad6b7169203331";
+  /** The service name of the {@code Obs} whose span or scope a context belongs to. */
+  public static final ContextKey<String> SERVICE = ContextKey.named("obs4j-service");
+
   private static volatile String serviceName = "";
   private static boolean installed;
   private static volatile boolean working;
@@ -29,12 +35,20 @@ public final class LogCorrelation {
 
   private LogCorrelation() {}
 
+  /** The service of the current context, else of the handle built last; empty before any. */
   public static String serviceName() {
-    return serviceName;
+    String current = Context.current().get(SERVICE);
+    return current != null ? current : serviceName;
   }
 
+  /** The fallback for lines written outside every handle's operations and scopes. */
   public static void serviceName(String name) {
     serviceName = name;
+  }
+
+  /** {@code context} labelled with {@code service}, reusing it when it already is (no copy per nested span). */
+  public static Context withService(Context context, String service) {
+    return service.equals(context.get(SERVICE)) ? context : context.with(SERVICE, service);
   }
 
   /** Whether SLF4J's backend is log4j-core, which gets trace ids from {@link Log4j2ContextDataProvider}. */
@@ -57,8 +71,8 @@ public final class LogCorrelation {
    * Makes {@code span} current. When the context-storage wrapper could not be installed, the MDC is set here,
    * so that every span obs4j itself makes current still reaches the log lines.
    */
-  public static Scope makeCurrent(Span span) {
-    return makeCurrent(Context.current().with(span));
+  public static Scope makeCurrent(Span span, String service) {
+    return makeCurrent(withService(Context.current(), service).with(span));
   }
 
   /** Makes {@code context} current, with its span's ids in the MDC (see {@link #makeCurrent(Span)}). */

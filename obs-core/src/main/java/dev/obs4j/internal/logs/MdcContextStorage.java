@@ -21,6 +21,7 @@ public final class MdcContextStorage implements ContextStorage {
   public static final String TRACE_ID = "trace_id";
   public static final String SPAN_ID = "span_id";
   public static final String TRACE_FLAGS = "trace_flags";
+  public static final String SERVICE_NAME = "service.name";
 
   private final ContextStorage delegate;
 
@@ -35,6 +36,20 @@ public final class MdcContextStorage implements ContextStorage {
 
   /** Puts {@code attached}'s span ids in the MDC; the returned scope restores them, then closes {@code scope}. */
   static Scope withMdc(Scope scope, Context attached) {
+    String service = attached.get(LogCorrelation.SERVICE);
+    String previousService = MDC.get(SERVICE_NAME);
+    if (service != null && !service.equals(previousService)) {
+      MDC.put(SERVICE_NAME, service);
+      Scope inner = withSpanIds(scope, attached);
+      return () -> {
+        inner.close();
+        restore(SERVICE_NAME, previousService);
+      };
+    }
+    return withSpanIds(scope, attached);
+  }
+
+  private static Scope withSpanIds(Scope scope, Context attached) {
     SpanContext next = Span.fromContext(attached).getSpanContext();
     String previousTrace = MDC.get(TRACE_ID);
     String previousSpan = MDC.get(SPAN_ID);
