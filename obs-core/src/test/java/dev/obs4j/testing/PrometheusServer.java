@@ -17,6 +17,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
@@ -31,31 +33,51 @@ public final class PrometheusServer implements AutoCloseable {
   private final int port;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
+  /** Prometheus scraping {@code target} every second, with a configuration of its own. */
   public PrometheusServer(String target) throws IOException, InterruptedException {
+    this(Files.createTempDirectory("prometheus-it"), target);
+  }
+
+  private PrometheusServer(Path dir, String target) throws IOException, InterruptedException {
+    this(
+        dir,
+        Files.writeString(
+            dir.resolve("prometheus.yml"),
+            String.join(
+                "\n",
+                "global:",
+                "  scrape_interval: 1s",
+                "  scrape_timeout: 1s",
+                "scrape_configs:",
+                "  - job_name: obs4j",
+                "    static_configs:",
+                "      - targets: ['" + target + "']",
+                "")),
+        List.of());
+  }
+
+  /**
+   * Prometheus with the configuration file {@code config} (rule files and targets as it names them), with
+   * exemplar storage on, plus {@code flags}.
+   */
+  public static PrometheusServer withConfig(Path config, List<String> flags) throws IOException, InterruptedException {
+    return new PrometheusServer(Files.createTempDirectory("prometheus-it"), config, flags);
+  }
+
+  private PrometheusServer(Path dir, Path config, List<String> flags) throws IOException, InterruptedException {
     String binary = find("prometheus");
-    dir = Files.createTempDirectory("prometheus-it");
+    this.dir = dir;
     port = freePort();
-    Path config = dir.resolve("prometheus.yml");
-    Files.writeString(
-        config,
-        String.join(
-            "\n",
-            "global:",
-            "  scrape_interval: 1s",
-            "  scrape_timeout: 1s",
-            "scrape_configs:",
-            "  - job_name: obs4j",
-            "    static_configs:",
-            "      - targets: ['" + target + "']",
-            ""));
+    List<String> command = new ArrayList<>(List.of(
+        binary,
+        "--config.file=" + config,
+        "--storage.tsdb.path=" + dir.resolve("data"),
+        "--web.listen-address=127.0.0.1:" + port,
+        "--enable-feature=exemplar-storage",
+        "--log.level=warn"));
+    command.addAll(flags);
     process =
-        new ProcessBuilder(
-                binary,
-                "--config.file=" + config,
-                "--storage.tsdb.path=" + dir.resolve("data"),
-                "--web.listen-address=127.0.0.1:" + port,
-                "--enable-feature=exemplar-storage",
-                "--log.level=warn")
+        new ProcessBuilder(command)
             .redirectErrorStream(true)
             .redirectOutput(dir.resolve("prometheus.log").toFile())
             .start();
@@ -77,7 +99,17 @@ public final class PrometheusServer implements AutoCloseable {
     throw new IllegalStateException("prometheus did not become ready on port " + port);
   }
 
-  static String find(String name) {
+  /** Its port on 127.0.0.1. */
+  public int port() {
+    return port;
+  }
+
+  /** What it logged (warnings and errors). */
+  public String log() throws IOException {
+    return Files.readString(dir.resolve("prometheus.log"));
+  }
+
+  public static String find(String name) {
     for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(File.pathSeparator)) {
       File candidate = new File(dir, name);
       if (candidate.canExecute()) {

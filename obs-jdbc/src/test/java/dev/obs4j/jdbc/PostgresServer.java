@@ -21,13 +21,13 @@ import java.util.concurrent.TimeUnit;
  * user {@code postgres} (initdb refuses root). A missing installation is a failure: {@code .ci/run}
  * installs it.
  */
-final class PostgresServer implements AutoCloseable {
+public final class PostgresServer implements AutoCloseable {
   private final Path dir;
   private final String bin;
   private final int port;
   private final boolean asPostgresUser;
 
-  PostgresServer() throws IOException, InterruptedException {
+  public PostgresServer() throws IOException, InterruptedException {
     bin = findBin();
     asPostgresUser = "root".equals(System.getProperty("user.name"));
     dir = Files.createTempDirectory("obs4j-pg");
@@ -78,11 +78,11 @@ final class PostgresServer implements AutoCloseable {
     }
   }
 
-  String url() {
+  public String url() {
     return "jdbc:postgresql://127.0.0.1:" + port + "/postgres";
   }
 
-  int port() {
+  public int port() {
     return port;
   }
 

@@ -17,12 +17,12 @@ import org.apache.kafka.common.Uuid;
  * path that the test-fixtures/kafka-broker module resolved, on 127.0.0.1 and free ports; stopped by the
  * process it started.
  */
-final class KafkaBroker implements AutoCloseable {
+public final class KafkaBroker implements AutoCloseable {
   private final Path dir;
   private final int port;
   private final Process process;
 
-  KafkaBroker() throws IOException, InterruptedException {
+  public KafkaBroker() throws IOException, InterruptedException {
     String classpathFile = System.getProperty("kafka.classpath.file");
     if (classpathFile == null || !Files.exists(Path.of(classpathFile))) {
       throw new AssertionError("no Kafka broker class path at " + classpathFile + " (build test-fixtures/kafka-broker)");
@@ -71,7 +71,7 @@ final class KafkaBroker implements AutoCloseable {
     }
   }
 
-  String bootstrap() {
+  public String bootstrap() {
     return "127.0.0.1:" + port;
   }
 

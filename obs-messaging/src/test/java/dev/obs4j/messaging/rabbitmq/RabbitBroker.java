@@ -20,14 +20,14 @@ import java.util.concurrent.TimeUnit;
  * port) in a temporary directory, listening on 127.0.0.1 on a free port; stopped with {@code rabbitmqctl
  * stop} and its epmd killed. A missing installation is a failure: {@code .ci/run} installs it.
  */
-final class RabbitBroker implements AutoCloseable {
+public final class RabbitBroker implements AutoCloseable {
   private final Path dir;
   private final int port;
   private final String node;
   private final Map<String, String> env;
   private final Process server;
 
-  RabbitBroker() throws IOException, InterruptedException {
+  public RabbitBroker() throws IOException, InterruptedException {
     if (!new File("/usr/sbin/rabbitmq-server").canExecute()) {
       throw new AssertionError("RabbitMQ is not installed (Debian package rabbitmq-server; bash .ci/run installs it)");
     }
@@ -80,7 +80,7 @@ final class RabbitBroker implements AutoCloseable {
     }
   }
 
-  int port() {
+  public int port() {
     return port;
   }
 
