@@ -4,52 +4,73 @@
  */
 package dev.obs4j.demo;
 
-import dev.obs4j.Obs;
-import io.micrometer.core.instrument.Timer;
-import java.net.InetSocketAddress;
-import java.util.concurrent.ThreadLocalRandom;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.net.URI;
+import java.util.concurrent.CountDownLatch;
+import org.apache.logging.log4j.LogManager;
 
 /**
- * The demo's entry point. Until the demo issue brings the two Javalin services and the worker, it runs one
- * traced job a second on embedded defaults: spans to a Jaeger agent on localhost:6831 (or whatever
- * {@code OTEL_TRACES_EXPORTER} says), Prometheus metrics on {@code http://127.0.0.1:9464/metrics}, and ECS
- * JSON log lines carrying the trace id. {@code --ticks N} stops after N jobs.
+ * Starts the demo: {@code java -jar obs-demo.jar [flags]} (see {@code --help}). On embedded defaults it needs
+ * nothing installed: H2 in memory, the in-JVM queue, spans to a Jaeger agent on localhost:6831 (sent and
+ * counted whether or not one listens). SIGTERM (Ctrl-C) stops it gracefully.
  */
 public final class DemoMain {
-  private static final Logger log = LoggerFactory.getLogger(DemoMain.class);
-
   private DemoMain() {}
 
-  public static void main(String[] args) throws InterruptedException {
-    long ticks = args.length == 2 && args[0].equals("--ticks") ? Long.parseLong(args[1]) : Long.MAX_VALUE;
-    int port = Integer.parseInt(System.getProperty("otel.exporter.prometheus.port", "9464"));
-    try (Obs obs =
-        Obs.builder()
-            .serviceName(System.getProperty("otel.service.name", "obs4j-demo"))
-            .metricsServer("127.0.0.1", port)
-            .build()) {
-      InetSocketAddress metrics = obs.metricsServerAddress();
-      log.info("obs4j demo up: metrics on http://127.0.0.1:{}/metrics", metrics == null ? port : metrics.getPort());
-      Timer jobs = Timer.builder("demo.jobs").publishPercentileHistogram().register(obs.meterRegistry());
-      for (long i = 0; i < ticks; i++) {
-        long n = i;
-        obs.runInSpan(
-            "demo job",
-            () ->
-                jobs.record(
-                    () -> {
-                      int work = ThreadLocalRandom.current().nextInt(5, 50);
-                      log.info("job {} works for {} ms", n, work);
-                      try {
-                        Thread.sleep(work);
-                      } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                      }
-                    }));
-        Thread.sleep(1000);
-      }
+  public static void main(String[] args) throws Exception {
+    if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+      System.out.println(DemoConfig.USAGE);
+      return;
     }
+    DemoConfig config;
+    try {
+      config = DemoConfig.parse(args, System::getenv);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      System.exit(2);
+      return;
+    }
+    Demo demo = Demo.start(config);
+    String host = config.host().equals("0.0.0.0") ? "127.0.0.1" : config.host();
+    String gateway = "http://" + host + ":" + demo.gatewayPort();
+    System.out.println(
+        String.join(
+            "\n",
+            "",
+            "obs4j demo is up: gateway " + gateway + ", orders http://" + host + ":" + demo.ordersPort()
+                + ", worker metrics http://" + host + ":" + demo.workerPort() + "/metrics",
+            "  orders travel through: " + config.queueKind() + "; database: " + config.jdbcUrl(),
+            "Try:",
+            "  curl -i " + gateway + "/healthy",
+            "  curl -i -X POST -H 'X-User-Id: alice' -d '{\"item\": \"book\", \"quantity\": 1}' " + gateway + "/orders",
+            "  curl -i " + gateway + "/orders/1",
+            "  curl -i " + gateway + "/call-service-b",
+            "  curl -i " + gateway + "/serverError",
+            "  curl -i " + gateway + "/slow",
+            "  curl -i '" + gateway + "/example?fail=client'",
+            "  curl " + gateway + "/metrics",
+            "Every answer carries X-Trace-Id: search Jaeger (http://localhost:16686) or the logs for it.",
+            ""));
+
+    Traffic traffic =
+        config.traffic() ? new Traffic(URI.create(gateway), config.trafficRate(), config.trafficDuration(), System.out) : null;
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  if (traffic != null) {
+                    traffic.stop();
+                  }
+                  demo.close();
+                  LogManager.shutdown(); // log4j's own hook is off: it would stop before the last lines
+                  stopped.countDown();
+                },
+                "obs-demo-shutdown"));
+    if (traffic != null) {
+      Thread thread = new Thread(traffic, "obs-demo-traffic");
+      thread.setDaemon(true);
+      thread.start();
+    }
+    stopped.await();
   }
 }

@@ -1,0 +1,199 @@
+/*
+ * Copyright The obs4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package dev.obs4j.demo;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The demo's settings, from command-line flags, then environment variables ({@code --gateway-port} or
+ * {@code DEMO_GATEWAY_PORT}), then the embedded defaults: H2 in memory, the in-JVM queue, and whatever the
+ * standard {@code OTEL_*}/{@code JAEGER_*} settings say about traces (by default the Jaeger agent on
+ * localhost:6831). A bad value stops the demo with a message naming the flag.
+ */
+record DemoConfig(
+    String host,
+    int gatewayPort,
+    int ordersPort,
+    int workerPort,
+    String jdbcUrl,
+    String jdbcUser,
+    String jdbcPassword,
+    @Nullable String kafka,
+    @Nullable String rabbitmq,
+    @Nullable String otlpEndpoint,
+    boolean traffic,
+    double trafficRate,
+    Duration trafficDuration,
+    Duration slowQuery) {
+
+  static final String USAGE =
+      String.join(
+          "\n",
+          "obs4j demo: gateway -> orders -> database -> queue -> worker, traced, measured and logged.",
+          "",
+          "  --host ADDR              bind address of all three parts (default 127.0.0.1; 0.0.0.0 in a container)",
+          "  --gateway-port N         gateway HTTP port (default 8080)",
+          "  --orders-port N          orders HTTP port (default 8081)",
+          "  --worker-port N          worker /metrics port (default 8082)",
+          "  --jdbc-url URL           database (default H2 in memory), e.g. jdbc:postgresql://127.0.0.1:5432/demo",
+          "  --jdbc-user U, --jdbc-password P",
+          "  --kafka HOST:PORT        orders travel through Kafka topic 'orders' (default: the in-JVM queue)",
+          "  --rabbitmq HOST:PORT     orders travel through RabbitMQ queue 'orders'",
+          "  --otlp URL               export spans over OTLP http/protobuf (e.g. http://localhost:4318)",
+          "                           instead of the Jaeger agent (JAEGER_AGENT_HOST/PORT, default localhost:6831)",
+          "  --traffic                also send steady mixed traffic (with errors) to the gateway",
+          "  --traffic-rate N         requests per second (default 5, at most 200)",
+          "  --traffic-duration D     how long, e.g. 90s, 10m, 2h (default 1h, at most 24h)",
+          "  --slow-query D           how long GET /slow's query sleeps (default 600ms; slow from 300ms)",
+          "",
+          "Every flag can be given as an environment variable: --gateway-port is DEMO_GATEWAY_PORT.",
+          "Traces, sampling and propagation follow the standard OTEL_* settings.");
+
+  private static final List<String> FLAGS =
+      List.of(
+          "host", "gateway-port", "orders-port", "worker-port", "jdbc-url", "jdbc-user", "jdbc-password",
+          "kafka", "rabbitmq", "otlp", "traffic", "traffic-rate", "traffic-duration", "slow-query");
+
+  static DemoConfig parse(String[] args, Function<String, @Nullable String> env) {
+    Map<String, String> flags = new LinkedHashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      if (!arg.startsWith("--") || !FLAGS.contains(arg.substring(2))) {
+        throw new IllegalArgumentException("Unknown argument '" + arg + "'.\n\n" + USAGE);
+      }
+      String name = arg.substring(2);
+      if (name.equals("traffic")) {
+        flags.put(name, "true");
+      } else if (i + 1 < args.length) {
+        flags.put(name, args[++i]);
+      } else {
+        throw new IllegalArgumentException(arg + " needs a value.\n\n" + USAGE);
+      }
+    }
+    Function<String, @Nullable String> value =
+        name -> {
+          String flag = flags.get(name);
+          return flag != null ? flag : env.apply("DEMO_" + name.toUpperCase(Locale.ROOT).replace('-', '_'));
+        };
+    List<String> problems = new ArrayList<>();
+    DemoConfig config =
+        new DemoConfig(
+            orDefault(value.apply("host"), "127.0.0.1"),
+            port(value, "gateway-port", 8080, problems),
+            port(value, "orders-port", 8081, problems),
+            port(value, "worker-port", 8082, problems),
+            orDefault(value.apply("jdbc-url"), "jdbc:h2:mem:obs-demo;MODE=PostgreSQL;DB_CLOSE_DELAY=-1"),
+            orDefault(value.apply("jdbc-user"), "sa"),
+            orDefault(value.apply("jdbc-password"), ""),
+            hostPort(value, "kafka", problems),
+            hostPort(value, "rabbitmq", problems),
+            value.apply("otlp"),
+            Boolean.parseBoolean(value.apply("traffic")),
+            rate(value, problems),
+            duration(value, "traffic-duration", Duration.ofHours(1), Duration.ofHours(24), problems),
+            duration(value, "slow-query", Duration.ofMillis(600), Duration.ofMinutes(1), problems));
+    if (config.kafka() != null && config.rabbitmq() != null) {
+      problems.add("--kafka and --rabbitmq: choose one broker");
+    }
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(String.join("\n", problems) + "\n\n" + USAGE);
+    }
+    return config;
+  }
+
+  /** Which queue carries the orders from the orders service to the worker. */
+  String queueKind() {
+    return kafka != null ? "kafka" : rabbitmq != null ? "rabbitmq" : "jvm_queue";
+  }
+
+  private static String orDefault(@Nullable String value, String fallback) {
+    return value == null || value.isBlank() ? fallback : value.trim();
+  }
+
+  private static int port(Function<String, @Nullable String> value, String name, int fallback, List<String> problems) {
+    String raw = value.apply(name);
+    if (raw == null || raw.isBlank()) {
+      return fallback;
+    }
+    try {
+      int port = Integer.parseInt(raw.trim());
+      if (port >= 0 && port <= 65535) {
+        return port;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    problems.add("--" + name + " must be a port number from 0 to 65535, not '" + raw + "'");
+    return fallback;
+  }
+
+  private static @Nullable String hostPort(Function<String, @Nullable String> value, String name, List<String> problems) {
+    String raw = value.apply(name);
+    if (raw == null || raw.isBlank()) {
+      return null;
+    }
+    if (!raw.trim().matches("[A-Za-z0-9.\\-\\[\\]:]+:\\d{1,5}")) {
+      problems.add("--" + name + " must be HOST:PORT, such as 127.0.0.1:9092, not '" + raw + "'");
+      return null;
+    }
+    return raw.trim();
+  }
+
+  private static double rate(Function<String, @Nullable String> value, List<String> problems) {
+    String raw = value.apply("traffic-rate");
+    if (raw == null || raw.isBlank()) {
+      return 5;
+    }
+    try {
+      double rate = Double.parseDouble(raw.trim());
+      if (rate > 0 && rate <= 200) {
+        return rate;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    problems.add("--traffic-rate must be a number of requests per second above 0 and at most 200, not '" + raw + "'");
+    return 5;
+  }
+
+  static Duration duration(
+      Function<String, @Nullable String> value, String name, Duration fallback, Duration max, List<String> problems) {
+    String raw = value.apply(name);
+    if (raw == null || raw.isBlank()) {
+      return fallback;
+    }
+    Duration parsed = parseDuration(raw.trim());
+    if (parsed == null || parsed.isNegative() || parsed.isZero() || parsed.compareTo(max) > 0) {
+      problems.add("--" + name + " must be a duration such as 500ms, 90s, 10m or 2h, at most " + max + ", not '" + raw + "'");
+      return fallback;
+    }
+    return parsed;
+  }
+
+  static @Nullable Duration parseDuration(String text) {
+    var matcher = java.util.regex.Pattern.compile("(\\d{1,9})(ms|s|m|h)").matcher(text);
+    if (!matcher.matches()) {
+      return null;
+    }
+    long amount = Long.parseLong(matcher.group(1));
+    switch (matcher.group(2)) {
+      case "ms":
+        return Duration.ofMillis(amount);
+      case "s":
+        return Duration.ofSeconds(amount);
+      case "m":
+        return Duration.ofMinutes(amount);
+      default:
+        return Duration.ofHours(amount);
+    }
+  }
+}

@@ -1,0 +1,66 @@
+/*
+ * Copyright The obs4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package dev.obs4j.demo;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.obs4j.ObsContext;
+import dev.obs4j.http.ObsHttp;
+import dev.obs4j.http.javalin.ObsJavalin;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
+import io.javalin.json.JavalinJackson;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+
+/** What the gateway and the orders service configure alike: obs4j's plugin, JSON, errors, /metrics. */
+final class DemoHttp {
+  static final ObjectMapper JSON =
+      new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+  private DemoHttp() {}
+
+  static void configure(JavalinConfig cfg, ObsHttp http) {
+    cfg.registerPlugin(ObsJavalin.create(http));
+    cfg.startup.showJavalinBanner = false;
+    cfg.startup.showOldJavalinVersionWarning = false;
+    cfg.jsonMapper(new JavalinJackson(JSON, false));
+    // SIGTERM: stop accepting, let requests in flight finish (up to 10 s), then stop.
+    cfg.jetty.modifyServer(server -> server.setStopTimeout(10_000));
+    cfg.jetty.modifyServletContextHandler(context -> context.insertHandler(new GracefulHandler()));
+    cfg.routes.get("/metrics", ObsJavalin.metricsHandler(http.obs()));
+    cfg.routes.exception(
+        io.javalin.http.BadRequestResponse.class,
+        (e, ctx) -> error(ctx, HttpStatus.BAD_REQUEST, e.getMessage()));
+    cfg.routes.exception(
+        Exception.class,
+        // obs4j's filter has recorded the exception on the span and logs one ERROR line with its stack trace
+        (e, ctx) -> error(ctx, HttpStatus.INTERNAL_SERVER_ERROR, e.getClass().getSimpleName() + ": " + e.getMessage()));
+  }
+
+  /** Answers a JSON error that carries the trace id, so a user can report one id. */
+  static void error(Context ctx, HttpStatus status, String message) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("error", message);
+    body.put("status", status.getCode());
+    String traceId = ObsContext.traceId();
+    if (traceId != null) {
+      body.put("traceId", traceId);
+    }
+    ctx.status(status).json(body);
+  }
+
+  /** The {@code {id}} path parameter, or -1 after answering 400. */
+  static long id(Context ctx) {
+    try {
+      return Long.parseLong(ctx.pathParam("id"));
+    } catch (NumberFormatException e) {
+      error(ctx, HttpStatus.BAD_REQUEST, "an order id is a number");
+      return -1;
+    }
+  }
+}

@@ -1,0 +1,125 @@
+/*
+ * Copyright The obs4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package dev.obs4j.demo;
+
+import dev.obs4j.Obs;
+import dev.obs4j.ObsContext;
+import dev.obs4j.http.ObsHttp;
+import dev.obs4j.http.client.ObsHttpClient;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway (service A): the public face of the demo. It takes the user id from {@code X-User-Id}, checks
+ * what it can, and calls the orders service with obs4j's traced {@code HttpClient}, which carries the trace
+ * and the user id along.
+ */
+final class Gateway {
+  private static final Logger log = LoggerFactory.getLogger(Gateway.class);
+
+  private final Obs obs;
+  private final HttpClient orders;
+  private final URI ordersBase;
+
+  Gateway(ObsHttp http, URI ordersBase) {
+    this.obs = http.obs();
+    this.orders =
+        ObsHttpClient.wrap(http, HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build());
+    this.ordersBase = ordersBase;
+  }
+
+  Javalin create(ObsHttp http) {
+    return Javalin.create(
+        cfg -> {
+          DemoHttp.configure(cfg, http);
+          cfg.routes.before(
+              ctx -> {
+                String user = ctx.header("X-User-Id");
+                if (user != null && !user.isBlank()) {
+                  ObsContext.setUserId(user.trim()); // span enduser.id, log user.id, and baggage downstream
+                }
+              });
+          cfg.routes.get("/healthy", ctx -> ctx.json(Map.of("status", "UP")));
+          cfg.routes.post("/orders", this::placeOrder);
+          cfg.routes.get("/orders/{id}", ctx -> {
+            if (DemoHttp.id(ctx) >= 0) {
+              forward(ctx, "GET", "/orders/" + ctx.pathParam("id"), null);
+            }
+          });
+          cfg.routes.get("/call-service-b", ctx -> forward(ctx, "GET", "/hello", null));
+          cfg.routes.get("/slow", ctx -> forward(ctx, "GET", "/slow", null));
+          cfg.routes.get("/serverError", ctx -> {
+            throw new IllegalStateException("inventory lookup failed: the demo's simulated outage");
+          });
+          cfg.routes.get("/example", this::example);
+        });
+  }
+
+  private void placeOrder(Context ctx) throws Exception {
+    OrdersService.NewOrder order = ctx.bodyAsClass(OrdersService.NewOrder.class);
+    String problem = obs.inSpan("validate order", () -> validate(order));
+    if (problem != null) {
+      DemoHttp.error(ctx, HttpStatus.BAD_REQUEST, problem);
+      return;
+    }
+    forward(ctx, "POST", "/orders", DemoHttp.JSON.writeValueAsString(order));
+  }
+
+  private static String validate(OrdersService.NewOrder order) {
+    if (order.item() == null || order.item().isBlank()) {
+      return "an order needs an item";
+    }
+    if (order.quantity() < 1 || order.quantity() > 100) {
+      return "quantity must be from 1 to 100";
+    }
+    log.debug("order for {} x {} is valid", order.quantity(), order.item());
+    return null;
+  }
+
+  private void example(Context ctx) {
+    if ("client".equals(ctx.queryParam("fail"))) {
+      DemoHttp.error(ctx, HttpStatus.BAD_REQUEST, "fail=client asked for a client error");
+      return;
+    }
+    ctx.json(Map.of("example", "ok"));
+  }
+
+  /** Calls the orders service and answers with what it answered; one retry for a GET that found it down. */
+  private void forward(Context ctx, String method, String path, String body) throws InterruptedException {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(ordersBase.resolve(path))
+            .timeout(Duration.ofSeconds(10))
+            .header("Content-Type", "application/json");
+    request.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    HttpResponse<String> response;
+    try {
+      response = orders.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    } catch (IOException first) {
+      if (!method.equals("GET")) {
+        DemoHttp.error(ctx, HttpStatus.BAD_GATEWAY, "the orders service did not answer: " + first.getMessage());
+        return;
+      }
+      // recoverable: a GET can be repeated
+      log.warn("the orders service did not answer {} {} ({}); trying once more", method, path, first.toString());
+      try {
+        response = orders.send(request.build(), HttpResponse.BodyHandlers.ofString());
+      } catch (IOException second) {
+        DemoHttp.error(ctx, HttpStatus.BAD_GATEWAY, "the orders service did not answer: " + second.getMessage());
+        return;
+      }
+    }
+    ctx.status(response.statusCode()).contentType("application/json").result(response.body());
+  }
+}
