@@ -1,0 +1,210 @@
+/*
+ * Copyright The obs4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package dev.obs4j.demo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.File;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+
+/**
+ * The demo as a user runs it: {@code DemoMain} in a child JVM with the demo's own class path and its shipped
+ * {@code log4j2.xml} (the test classes and fixtures are left off), on free loopback ports, its JSON log file
+ * in a temporary directory; stopped with SIGTERM like a user's Ctrl-C or a container stop.
+ */
+final class DemoProcess implements AutoCloseable {
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Process process;
+  private final Path dir;
+  private final int gatewayPort;
+  private final int ordersPort;
+  private final int workerPort;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  private DemoProcess(Process process, Path dir, int gatewayPort, int ordersPort, int workerPort) {
+    this.process = process;
+    this.dir = dir;
+    this.gatewayPort = gatewayPort;
+    this.ordersPort = ordersPort;
+    this.workerPort = workerPort;
+  }
+
+  /** Starts the demo sending spans to the UDP agent stand-in on {@code agentPort}, with extra flags. */
+  static DemoProcess start(int agentPort, String... flags) throws IOException, InterruptedException {
+    Path dir = Files.createTempDirectory("obs-demo-it");
+    int gateway = freePort();
+    int orders = freePort();
+    int worker = freePort();
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(List.of("-Xmx256m", "-XX:+UseSerialGC", "-Dobs4j.demo.log.dir=" + dir.resolve("logs")));
+    command.addAll(List.of("-cp", demoClassPath(), "dev.obs4j.demo.DemoMain"));
+    command.addAll(
+        List.of(
+            "--host", "127.0.0.1",
+            "--gateway-port", Integer.toString(gateway),
+            "--orders-port", Integer.toString(orders),
+            "--worker-port", Integer.toString(worker)));
+    command.addAll(Arrays.asList(flags));
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("stdout.txt").toFile());
+    Map<String, String> env = builder.environment();
+    env.keySet().removeIf(k -> k.startsWith("OTEL_") || k.startsWith("JAEGER_") || k.startsWith("DEMO_"));
+    env.put("JAEGER_AGENT_HOST", "127.0.0.1");
+    env.put("JAEGER_AGENT_PORT", Integer.toString(agentPort));
+    env.put("OTEL_BSP_SCHEDULE_DELAY", "100"); // spans reach the agent stand-in within a test's patience
+    DemoProcess demo = new DemoProcess(builder.start(), dir, gateway, orders, worker);
+    demo.awaitOutput(out -> out.contains("obs4j demo is up"), 60);
+    return demo;
+  }
+
+  /** The class path of the demo itself: this JVM's, less the test classes and the fixtures' test jars. */
+  private static String demoClassPath() {
+    return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+        .filter(entry -> !entry.contains("test-classes") && !entry.endsWith("-tests.jar"))
+        .collect(Collectors.joining(File.pathSeparator));
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+
+  String stdout() throws IOException {
+    return Files.readString(dir.resolve("stdout.txt"));
+  }
+
+  void awaitOutput(Predicate<String> done, int seconds) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (System.nanoTime() < deadline) {
+      String out = stdout();
+      if (done.test(out)) {
+        return;
+      }
+      if (!process.isAlive()) {
+        throw new AssertionError("the demo exited with " + process.exitValue() + ":\n" + out);
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("the demo did not get there in " + seconds + " s:\n" + stdout());
+  }
+
+  int gatewayPort() {
+    return gatewayPort;
+  }
+
+  int ordersPort() {
+    return ordersPort;
+  }
+
+  int workerPort() {
+    return workerPort;
+  }
+
+  Path logFile() {
+    return dir.resolve("logs").resolve("obs-demo.json");
+  }
+
+  /** Every line of the JSON log file, parsed; a line that is not one JSON object fails the test. */
+  List<JsonNode> logLines() throws IOException {
+    List<JsonNode> lines = new ArrayList<>();
+    for (String line : Files.readAllLines(logFile())) {
+      if (!line.isEmpty()) {
+        JsonNode node = JSON.readTree(line);
+        if (!node.isObject()) {
+          throw new AssertionError("not a JSON object: " + line);
+        }
+        lines.add(node);
+      }
+    }
+    return lines;
+  }
+
+  /** The log lines of trace {@code traceId}. */
+  List<JsonNode> logLines(String traceId) throws IOException {
+    return logLines().stream().filter(l -> traceId.equals(l.path("trace.id").asText())).collect(Collectors.toList());
+  }
+
+  HttpResponse<String> get(String path, String... headers) throws IOException, InterruptedException {
+    return send(HttpRequest.newBuilder(gateway(path)).GET(), headers);
+  }
+
+  HttpResponse<String> post(String path, String json, String... headers) throws IOException, InterruptedException {
+    return send(
+        HttpRequest.newBuilder(gateway(path))
+            .POST(HttpRequest.BodyPublishers.ofString(json))
+            .header("Content-Type", "application/json"),
+        headers);
+  }
+
+  private URI gateway(String path) {
+    return URI.create("http://127.0.0.1:" + gatewayPort + path);
+  }
+
+  private HttpResponse<String> send(HttpRequest.Builder request, String... headers)
+      throws IOException, InterruptedException {
+    for (int i = 0; i + 1 < headers.length; i += 2) {
+      request.header(headers[i], headers[i + 1]);
+    }
+    return http.send(request.timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Polls GET {@code path} until the body satisfies {@code done}; returns that body. */
+  String awaitBody(String path, Predicate<String> done, int seconds) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    String body = "";
+    while (System.nanoTime() < deadline) {
+      body = get(path).body();
+      if (done.test(body)) {
+        return body;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("GET " + path + " never satisfied the test; last body: " + body);
+  }
+
+  /** SIGTERM, as a user's Ctrl-C or {@code docker stop} sends; waits for the JVM to exit. */
+  int terminate() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(30, TimeUnit.SECONDS)) {
+      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      throw new AssertionError("the demo did not stop within 30 s of SIGTERM");
+    }
+    return process.exitValue();
+  }
+
+  @Override
+  public void close() throws InterruptedException, IOException {
+    if (process.isAlive()) {
+      process.destroy();
+      if (!process.waitFor(30, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+    try (var files = Files.walk(dir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+}

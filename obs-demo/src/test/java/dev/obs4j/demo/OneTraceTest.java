@@ -1,0 +1,150 @@
+/*
+ * Copyright The obs4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package dev.obs4j.demo;
+
+import static dev.obs4j.demo.JaegerTrace.assertParent;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.obs4j.demo.JaegerTrace.Received;
+import dev.obs4j.jdbc.PostgresServer;
+import dev.obs4j.messaging.kafka.KafkaBroker;
+import dev.obs4j.messaging.rabbitmq.RabbitBroker;
+import dev.obs4j.testing.UdpAgent;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The first link of the chain: one request through every part of the demo is one trace, decoded from the
+ * real UDP datagrams the way the Jaeger agent decodes them, and every log line of that request, in all three
+ * parts, carries its trace id and the user id. On embedded defaults, and on real PostgreSQL with Kafka and
+ * with RabbitMQ.
+ */
+class OneTraceTest {
+
+  @Test
+  void embeddedDefaults_postOrder_isOneTraceThroughGatewayOrdersDatabaseQueueAndWorker() throws Exception {
+    try (UdpAgent agent = new UdpAgent();
+        DemoProcess demo = DemoProcess.start(agent.port())) {
+      assertOneTrace(demo, agent, "h2", "jvm_queue");
+    }
+  }
+
+  @Test
+  void postgresqlAndKafka_postOrder_isOneTrace() throws Exception {
+    try (PostgresServer postgres = new PostgresServer();
+        KafkaBroker kafka = new KafkaBroker();
+        UdpAgent agent = new UdpAgent();
+        DemoProcess demo =
+            DemoProcess.start(
+                agent.port(), "--jdbc-url", postgres.url(), "--jdbc-user", "postgres", "--kafka", kafka.bootstrap())) {
+      assertOneTrace(demo, agent, "postgresql", "kafka");
+    }
+  }
+
+  @Test
+  void postgresqlAndRabbitmq_postOrder_isOneTrace() throws Exception {
+    try (PostgresServer postgres = new PostgresServer();
+        RabbitBroker rabbit = new RabbitBroker();
+        UdpAgent agent = new UdpAgent();
+        DemoProcess demo =
+            DemoProcess.start(
+                agent.port(), "--jdbc-url", postgres.url(), "--jdbc-user", "postgres",
+                "--rabbitmq", "127.0.0.1:" + rabbit.port())) {
+      assertOneTrace(demo, agent, "postgresql", "rabbitmq");
+    }
+  }
+
+  private static void assertOneTrace(DemoProcess demo, UdpAgent agent, String database, String queue)
+      throws Exception {
+    HttpResponse<String> placed = demo.post("/orders", "{\"item\": \"book\", \"quantity\": 2}", "X-User-Id", "alice");
+    assertThat(placed.statusCode()).as(placed.body()).isEqualTo(201);
+    String traceId = placed.headers().firstValue("X-Trace-Id").orElseThrow();
+    assertThat(traceId).matches("[0-9a-f]{32}");
+    long id = DemoProcess.JSON.readTree(placed.body()).get("id").asLong();
+    demo.awaitBody("/orders/" + id, body -> body.contains("\"SHIPPED\""), 30);
+
+    JaegerTrace trace = JaegerTrace.await(agent, traceId, 10, 30);
+    Received gatewayServer = trace.one("gateway", "server", "POST /orders");
+    Received validate = trace.one("gateway", "internal", "validate order");
+    Received gatewayClient = trace.one("gateway", "client", "POST");
+    Received ordersServer = trace.one("orders", "server", "POST /orders");
+    Received place = trace.one("orders", "internal", "OrderBook.place");
+    Received insert = trace.one("orders", "client", "INSERT");
+    Received publish = trace.one("orders", "producer", "");
+    Received consume = trace.one("worker", "consumer", "");
+    Received ship = trace.one("worker", "internal", "OrderBook.ship");
+    Received update = trace.one("worker", "client", "UPDATE");
+
+    assertThat(gatewayServer.span().getParentSpanId()).as("the gateway starts the trace").isZero();
+    assertParent(validate, gatewayServer);
+    assertParent(gatewayClient, gatewayServer);
+    assertParent(ordersServer, gatewayClient);
+    assertParent(place, ordersServer);
+    assertParent(insert, place);
+    assertParent(publish, ordersServer);
+    assertParent(consume, publish);
+    assertParent(ship, consume);
+    assertParent(update, ship);
+    assertThat(insert.tag("db.system.name").or(() -> insert.tag("db.system"))).hasValue(database);
+    assertThat(publish.tag("messaging.system")).hasValue(queue);
+    assertThat(consume.tag("messaging.destination.name")).hasValue("orders");
+    assertThat(gatewayServer.tag("enduser.id")).hasValue("alice");
+    assertThat(ordersServer.tag("enduser.id")).hasValue("alice");
+    assertThat(consume.tag("enduser.id")).hasValue("alice");
+
+    List<JsonNode> lines = demo.logLines(traceId);
+    assertThat(lines.stream().map(l -> l.path("service.name").asText()).collect(Collectors.toSet()))
+        .containsExactlyInAnyOrder("gateway", "orders", "worker");
+    assertThat(lines).allSatisfy(line -> assertThat(line.path("user.id").asText()).as(line.toString()).isEqualTo("alice"));
+    assertThat(lines.stream().map(l -> l.path("message").asText()).collect(Collectors.toList()))
+        .anySatisfy(m -> assertThat(m).startsWith("order for 2 x book is valid"))
+        .anySatisfy(m -> assertThat(m).startsWith("stored order " + id))
+        .anySatisfy(m -> assertThat(m).startsWith("order " + id + " placed"))
+        .anySatisfy(m -> assertThat(m).isEqualTo("order " + id + " shipped for user alice"));
+    // Every line the demo's request code wrote is among them: none lost its trace id.
+    Set<String> requestLoggers =
+        Set.of("dev.obs4j.demo.Gateway", "dev.obs4j.demo.OrdersService", "dev.obs4j.demo.JdbcOrderBook", "dev.obs4j.demo.Worker");
+    assertThat(demo.logLines())
+        .filteredOn(l -> requestLoggers.contains(l.path("log.logger").asText()))
+        .allSatisfy(l -> assertThat(l.path("trace.id").asText()).as(l.toString()).isNotEmpty());
+  }
+
+  @Test
+  void sigterm_letsTheRequestInFlightFinish_andFlushesItsSpans() throws Exception {
+    try (UdpAgent agent = new UdpAgent();
+        DemoProcess demo = DemoProcess.start(agent.port(), "--slow-query", "1500ms")) {
+      CompletableFuture<HttpResponse<String>> slow =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return demo.get("/slow");
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+      Thread.sleep(500); // the slow query is running in orders
+      int exit = demo.terminate();
+      HttpResponse<String> response = slow.get();
+      assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+      String traceId = response.headers().firstValue("X-Trace-Id").orElseThrow();
+      JaegerTrace trace = JaegerTrace.of(agent, traceId);
+      trace.one("gateway", "server", "GET /slow");
+      trace.one("orders", "server", "GET /slow");
+      trace.one("orders", "client", "SELECT");
+      assertThat(demo.logLines(traceId))
+          .anySatisfy(l -> {
+            assertThat(l.path("log.level").asText()).isEqualTo("WARN");
+            assertThat(l.path("service.name").asText()).isEqualTo("orders");
+          });
+      assertThat(demo.logLines()).anySatisfy(l -> assertThat(l.path("message").asText()).startsWith("obs4j demo stopped"));
+      assertThat(exit).as("exit status after SIGTERM").isEqualTo(143);
+    }
+  }
+}
