@@ -4,6 +4,7 @@
  */
 package dev.obs4j.demo;
 
+import dev.obs4j.testing.ChildProcess;
 import dev.obs4j.testing.PrometheusServer;
 import java.io.IOException;
 import java.net.URI;
@@ -71,12 +72,6 @@ final class Alertmanager implements AutoCloseable {
 
   @Override
   public void close() throws IOException, InterruptedException {
-    process.destroy();
-    if (!process.waitFor(10, TimeUnit.SECONDS)) {
-      process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-    }
-    try (var files = Files.walk(dir)) {
-      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
+    ChildProcess.stopAndDelete(process, 10, dir);
   }
 }

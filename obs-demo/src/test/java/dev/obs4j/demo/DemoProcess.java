@@ -6,6 +6,7 @@ package dev.obs4j.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.obs4j.testing.ChildProcess;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -187,9 +188,7 @@ final class DemoProcess implements AutoCloseable {
 
   /** SIGTERM, as a user's Ctrl-C or {@code docker stop} sends; waits for the JVM to exit. */
   int terminate() throws InterruptedException {
-    process.destroy();
-    if (!process.waitFor(30, TimeUnit.SECONDS)) {
-      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    if (!ChildProcess.stop(process, 30)) {
       throw new AssertionError("the demo did not stop within 30 s of SIGTERM");
     }
     return process.exitValue();
@@ -197,14 +196,6 @@ final class DemoProcess implements AutoCloseable {
 
   @Override
   public void close() throws InterruptedException, IOException {
-    if (process.isAlive()) {
-      process.destroy();
-      if (!process.waitFor(30, TimeUnit.SECONDS)) {
-        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-      }
-    }
-    try (var files = Files.walk(dir)) {
-      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
+    ChildProcess.stopAndDelete(process, 30, dir);
   }
 }

@@ -5,6 +5,7 @@
 package dev.obs4j.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.obs4j.testing.ChildProcess;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -80,14 +81,6 @@ final class OpenSearchNode implements AutoCloseable {
 
   @Override
   public void close() throws IOException, InterruptedException {
-    if (process.isAlive()) {
-      process.destroy();
-      if (!process.waitFor(30, TimeUnit.SECONDS)) {
-        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-      }
-    }
-    try (var files = Files.walk(dir)) {
-      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
+    ChildProcess.stopAndDelete(process, 30, dir);
   }
 }
