@@ -50,7 +50,12 @@ class OtlpTest {
 
       Map<String, Set<String>> spanToService = new HashMap<>();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (!spanToService.containsKey("OrderBook.ship") && System.nanoTime() < deadline) {
+      // each part exports its own batches: wait for the last of them
+      while (!spanToService.getOrDefault("POST /orders", Set.of()).containsAll(Set.of("gateway", "orders"))
+          || !spanToService.containsKey("OrderBook.ship")) {
+        if (System.nanoTime() > deadline) {
+          break;
+        }
         Thread.sleep(100);
         spanToService.clear();
         for (ExportTraceServiceRequest request : requests) {
