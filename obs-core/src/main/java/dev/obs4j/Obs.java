@@ -30,6 +30,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.Span;
@@ -102,12 +103,20 @@ public final class Obs implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private Obs(Builder builder) {
-    Settings settings = Settings.fromSystem(builder.settings);
+    Settings settings = Settings.fromSystem(builder.forced, builder.settings);
+    // First, before anything can touch OpenTelemetry's context: the MDC wrapper only takes effect then.
+    boolean mdc = settings.bool("OBS4J_LOGS_MDC", true);
+    if (mdc) {
+      LogCorrelation.installMdc();
+    } else {
+      LogCorrelation.disableMdc();
+    }
 
     // Parse everything before starting anything, so a bad value leaves no thread or socket behind.
     Resource resource = resource(settings, builder.resourceAttributes);
     this.serviceName = Objects.requireNonNull(resource.getAttribute(ServiceAttributes.SERVICE_NAME));
     TextMapPropagator propagator = TracingSetup.propagator(settings);
+    TextMapPropagator extractor = TracingSetup.extractor(settings);
     Sampler sampler = TracingSetup.sampler(settings, serviceName);
     int maxQueue = settings.intInRange("OTEL_BSP_MAX_QUEUE_SIZE", 2048, 1, 10_000_000);
     int maxBatch = settings.intInRange("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", 512, 1, 10_000_000);
@@ -120,9 +129,10 @@ public final class Obs implements AutoCloseable {
     boolean serverEnabled = settings.bool("OBS4J_METRICS_SERVER", false);
     String serverHost = settings.get("OTEL_EXPORTER_PROMETHEUS_HOST", "127.0.0.1");
     int serverPort = settings.intInRange("OTEL_EXPORTER_PROMETHEUS_PORT", 9464, 0, 65535);
-    boolean mdc = settings.bool("OBS4J_LOGS_MDC", true);
     boolean hook = settings.bool("OBS4J_SHUTDOWN_HOOK", true);
     List<String> contextFields = contextFields(settings);
+    boolean acceptInboundFields = settings.bool("OBS4J_CONTEXT_ACCEPT_INBOUND", true);
+    List<String> fieldHosts = fieldHosts(settings);
 
     // Metrics first: the tracing pipeline reports on itself through them.
     this.registry =
@@ -176,14 +186,14 @@ public final class Obs implements AutoCloseable {
             .setPropagators(ContextPropagators.create(propagator))
             .build();
     this.tracer = sdk.getTracer(INSTRUMENTATION_NAME);
-    this.propagation = new Propagation(propagator);
-    this.operations = new Operations(tracer, propagation, registry, contextFields, serviceName);
+    this.propagation = new Propagation(propagator, extractor);
+    this.operations =
+        new Operations(
+            tracer, propagation, registry, contextFields, serviceName, acceptInboundFields, fieldHosts);
 
     LogCorrelation.serviceName(serviceName);
-    if (mdc) {
-      LogCorrelation.installMdc();
-    } else {
-      LogCorrelation.disableMdc();
+    if (settings.bool("OBS4J_REGISTER_GLOBAL", true)) {
+      registerGlobal(sdk);
     }
 
     MetricsServer server = null;
@@ -210,6 +220,21 @@ public final class Obs implements AutoCloseable {
         exporters.keySet(),
         sampler.getDescription(),
         propagator.fields());
+  }
+
+  /**
+   * Makes {@code sdk} the global OpenTelemetry when none is set yet, so that libraries instrumented through
+   * {@code GlobalOpenTelemetry} (many OpenTelemetry library instrumentations, Kafka client interceptors)
+   * report into this handle's traces. The first handle built wins; later ones leave it alone.
+   */
+  private static void registerGlobal(OpenTelemetrySdk sdk) {
+    try {
+      if (!GlobalOpenTelemetry.isSet()) {
+        GlobalOpenTelemetry.set(sdk);
+      }
+    } catch (IllegalStateException setMeanwhile) {
+      // another thread (or an agent) registered one first: keep it
+    }
   }
 
   private static final io.opentelemetry.api.common.AttributeKey<String> DEPLOYMENT_ENVIRONMENT =
@@ -249,6 +274,23 @@ public final class Obs implements AutoCloseable {
       fields.add(name);
     }
     return fields;
+  }
+
+  private static List<String> fieldHosts(Settings settings) {
+    String raw = settings.get("OBS4J_CONTEXT_PROPAGATE_HOSTS", "");
+    List<String> hosts = new ArrayList<>();
+    for (String host : raw.split(",", -1)) {
+      String name = host.trim().toLowerCase(java.util.Locale.ROOT);
+      if (name.isEmpty() && raw.isBlank()) {
+        continue;
+      }
+      if (!name.matches("\\.?[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?")) {
+        throw Settings.invalid(
+            "OBS4J_CONTEXT_PROPAGATE_HOSTS", raw, "a comma-separated list of host names, '.example.com' for a domain");
+      }
+      hosts.add(name);
+    }
+    return hosts;
   }
 
   private static Resource resource(Settings settings, Map<String, String> inCode) {
@@ -458,6 +500,7 @@ public final class Obs implements AutoCloseable {
    */
   public static final class Builder {
     private final Map<String, String> settings = new LinkedHashMap<>();
+    private final Map<String, String> forced = new LinkedHashMap<>();
     private final Map<String, String> resourceAttributes = new LinkedHashMap<>();
     private final List<SpanProcessor> processors = new ArrayList<>();
 
@@ -465,10 +508,23 @@ public final class Obs implements AutoCloseable {
 
     /**
      * Sets any setting by its environment-variable name, e.g. {@code set("OTEL_TRACES_SAMPLER",
-     * "traceidratio")}. A value set here wins over system properties and the environment.
+     * "traceidratio")}, as this application's default: a system property or environment variable of the
+     * same setting overrides it, so operators can change a deployed service (as OpenTelemetry's
+     * autoconfiguration treats values from code). Every named setter of this builder does the same. Use
+     * {@link #force} for a value nothing may override.
      */
     public Builder set(String setting, String value) {
       settings.put(Objects.requireNonNull(setting, "setting"), Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
+    /**
+     * Sets a setting that system properties and the environment cannot override, e.g. a service name that
+     * must not change with the host's {@code OTEL_SERVICE_NAME}. The order is: forced in code, then system
+     * property, then environment variable, then {@link #set} in code, then obs4j's default.
+     */
+    public Builder force(String setting, String value) {
+      forced.put(Objects.requireNonNull(setting, "setting"), Objects.requireNonNull(value, "value"));
       return this;
     }
 

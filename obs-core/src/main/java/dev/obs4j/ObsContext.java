@@ -58,7 +58,9 @@ public final class ObsContext {
       }
       if (state.putField(name, value)) {
         state.span().setAttribute(attributeName(name), value);
-        MDC.put(name, value);
+        if (state.ownsMdcOfThisThread()) {
+          MDC.put(name, value); // removed when the operation's scope closes
+        }
       }
     } catch (RuntimeException ignored) {
       // never fail the handler because of observability

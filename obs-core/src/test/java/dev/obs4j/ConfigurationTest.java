@@ -83,7 +83,7 @@ class ConfigurationTest {
   }
 
   @Test
-  void systemProperty_isRead_andCodeWinsOverIt() {
+  void systemProperty_isRead_andOverridesCodeDefaults_butNotForcedValues() {
     System.setProperty("otel.resource.attributes", "team=payments,region=eu%20west");
     System.setProperty("otel.service.name", "from-property");
     InMemorySpanExporter spans = InMemorySpanExporter.create();
@@ -102,8 +102,10 @@ class ConfigurationTest {
     } finally {
       System.clearProperty("otel.resource.attributes");
     }
-    try (Obs fromCode = TestObs.builder("from-code").build()) {
-      assertThat(fromCode.serviceName()).isEqualTo("from-code");
+    try (Obs codeDefault = TestObs.builder("from-code").build();
+        Obs forced = TestObs.builder("from-code").force("OTEL_SERVICE_NAME", "forced").build()) {
+      assertThat(codeDefault.serviceName()).isEqualTo("from-property");
+      assertThat(forced.serviceName()).isEqualTo("forced");
     } finally {
       System.clearProperty("otel.service.name");
     }
@@ -146,11 +148,17 @@ class ConfigurationTest {
       for (int i = 0; i < settings.length; i += 2) {
         set.invoke(builder, settings[i], settings[i + 1]);
       }
+      // As in an application: the loader that holds obs4j is also the context class loader, which
+      // OpenTelemetry's service lookups (context storage, senders) go through.
+      ClassLoader previous = Thread.currentThread().getContextClassLoader();
+      Thread.currentThread().setContextClassLoader(loader);
       try {
         ((AutoCloseable) builder.getClass().getMethod("build").invoke(builder)).close();
       } catch (InvocationTargetException e) {
         assertThat(e.getCause().getClass().getName()).isEqualTo(ObsConfigException.class.getName());
         return e.getCause().getMessage();
+      } finally {
+        Thread.currentThread().setContextClassLoader(previous);
       }
       throw new AssertionError("build() succeeded without a gRPC sender");
     }

@@ -70,6 +70,11 @@ public class HttpServerHandlerBenchmark {
         }
 
         @Override
+        public Iterable<String> headerNames() {
+          return HEADERS.keySet();
+        }
+
+        @Override
         public String clientAddress() {
           return "127.0.0.1";
         }

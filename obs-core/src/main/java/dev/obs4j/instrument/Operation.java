@@ -57,14 +57,7 @@ public final class Operation {
     return s == null ? null : s.route();
   }
 
-  /** Fields set while the scope was open (by ObsContext) leave the log context with it. */
-  private static void clearFields(Map<String, String> fields) {
-    if (!fields.isEmpty()) {
-      for (String name : fields.keySet()) {
-        MDC.remove(name);
-      }
-    }
-  }
+
 
   /**
    * Makes the operation current for the handler: spans nest under it, log lines carry its trace id and its
@@ -73,14 +66,14 @@ public final class Operation {
   public Scope makeCurrent() {
     Scope scope = LogCorrelation.makeCurrent(context);
     OperationState s = state;
-    if (s == null || s.fields().isEmpty()) {
-      return s == null ? scope : () -> {
-        clearFields(s.fields());
-        scope.close();
-      };
+    if (s == null) {
+      return scope;
     }
+    // Fields go into the MDC only on the thread that opened the scope, and leave with it; set while it is
+    // open, they are removed too. Other threads running in this context get them from the log4j2 provider.
+    OperationState owner = s.claimMdc();
     Map<String, String> fields = s.fields();
-    Map<String, @Nullable String> previous = new HashMap<>(fields.size() + 2);
+    Map<String, @Nullable String> previous = fields.isEmpty() ? Map.of() : new HashMap<>(fields.size() + 2);
     fields.forEach(
         (name, value) -> {
           previous.put(name, MDC.get(name));
@@ -95,7 +88,9 @@ public final class Operation {
           MDC.put(name, before);
         }
       }
+      OperationState.releaseMdc(owner);
       scope.close();
     };
   }
+
 }

@@ -48,14 +48,34 @@ public final class Operations {
   private final MeterRegistry registry;
   private final List<String> contextFields;
   private final String serviceName;
+  private final boolean acceptInboundFields;
+  private final List<String> fieldHosts;
   private final ConcurrentMap<String, AtomicInteger> active = new ConcurrentHashMap<>();
   private final ConcurrentMap<Object, Meter> meters = new ConcurrentHashMap<>();
 
   /** For {@code Obs}; integrations get theirs from {@code obs.operations()}. */
   public Operations(
       Tracer tracer, Propagation propagation, MeterRegistry registry, List<String> contextFields, String serviceName) {
+    this(tracer, propagation, registry, contextFields, serviceName, true, List.of());
+  }
+
+  /**
+   * For {@code Obs}. {@code acceptInboundFields}: whether business fields that arrive as baggage are taken
+   * ({@code OBS4J_CONTEXT_ACCEPT_INBOUND}); {@code fieldHosts}: the hosts outgoing calls may send them to,
+   * empty for any ({@code OBS4J_CONTEXT_PROPAGATE_HOSTS}; {@code .example.com} matches its subdomains).
+   */
+  public Operations(
+      Tracer tracer,
+      Propagation propagation,
+      MeterRegistry registry,
+      List<String> contextFields,
+      String serviceName,
+      boolean acceptInboundFields,
+      List<String> fieldHosts) {
     this.tracer = tracer;
     this.serviceName = serviceName;
+    this.acceptInboundFields = acceptInboundFields;
+    this.fieldHosts = List.copyOf(fieldHosts);
     this.propagation = propagation;
     this.registry = registry;
     this.contextFields = List.copyOf(contextFields);
@@ -111,8 +131,42 @@ public final class Operations {
    */
   public <C> Operation startEntry(
       C carrier, TextMapGetter<C> getter, String name, SpanKind kind, Attributes attributes) {
-    Context parent = propagation.extract(Context.root(), carrier, getter);
-    return start(parent, name, kind, attributes);
+    return start(inbound(propagation.extract(Context.root(), carrier, getter)), name, kind, attributes);
+  }
+
+  /**
+   * What an entry operation takes from the caller: the extracted context, less the business fields in its
+   * baggage when this service does not accept them from callers (an edge service that sets them from its
+   * own authentication), so they can neither reach its spans and logs nor travel on downstream.
+   */
+  public Context inbound(Context extracted) {
+    if (acceptInboundFields) {
+      return extracted;
+    }
+    Baggage baggage = Baggage.fromContext(extracted);
+    if (baggage.isEmpty()) {
+      return extracted;
+    }
+    io.opentelemetry.api.baggage.BaggageBuilder builder = baggage.toBuilder();
+    contextFields.forEach(builder::remove);
+    return extracted.with(builder.build());
+  }
+
+  /** Whether outgoing calls to {@code host} may carry the business fields (see the constructor). */
+  public boolean businessFieldsAllowed(@Nullable String host) {
+    if (fieldHosts.isEmpty()) {
+      return true;
+    }
+    if (host == null) {
+      return false;
+    }
+    String h = host.toLowerCase(java.util.Locale.ROOT);
+    for (String allowed : fieldHosts) {
+      if (allowed.startsWith(".") ? h.endsWith(allowed) : h.equals(allowed)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -145,7 +199,7 @@ public final class Operations {
     Context context = LogCorrelation.withService(parent, serviceName).with(span);
     OperationState state = null;
     if (kind == SpanKind.SERVER || kind == SpanKind.CONSUMER) {
-      state = new OperationState(span);
+      state = new OperationState(span, contextFields);
       Baggage baggage = Baggage.fromContext(parent);
       if (!baggage.isEmpty()) {
         for (String field : contextFields) {

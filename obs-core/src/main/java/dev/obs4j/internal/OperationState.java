@@ -7,6 +7,7 @@ package dev.obs4j.internal;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.ContextKey;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
@@ -20,13 +21,22 @@ import org.jspecify.annotations.Nullable;
 public final class OperationState {
   private static final ContextKey<OperationState> KEY = ContextKey.named("obs4j-operation");
   private static final int MAX_FIELDS = 32;
+  /** The operation whose scope this thread opened (and whose fields it may put in the MDC), if any. */
+  private static final ThreadLocal<@Nullable OperationState> MDC_OWNER = new ThreadLocal<>();
 
   private final Span span;
+  private final List<String> contextFields;
   private final Map<String, String> fields = new ConcurrentHashMap<>(4);
   private volatile @Nullable String route;
 
-  public OperationState(Span span) {
+  public OperationState(Span span, List<String> contextFields) {
     this.span = span;
+    this.contextFields = contextFields;
+  }
+
+  /** The names of the business fields this service carries ({@code OBS4J_CONTEXT_FIELDS}). */
+  public List<String> contextFields() {
+    return contextFields;
   }
 
   public static @Nullable OperationState fromContext(Context context) {
@@ -35,6 +45,32 @@ public final class OperationState {
 
   public static @Nullable OperationState current() {
     return Context.current().get(KEY);
+  }
+
+  /**
+   * Whether this thread opened this operation's scope ({@code Operation.makeCurrent}), which removes the
+   * fields from the MDC when it closes. Another thread that merely runs in the operation's context (an
+   * executor's task) must not write the MDC: nothing would remove the fields, and its next task would log
+   * this request's user.
+   */
+  public boolean ownsMdcOfThisThread() {
+    return MDC_OWNER.get() == this;
+  }
+
+  /** Marks this thread's MDC as this operation's until the returned previous owner is restored. */
+  public @Nullable OperationState claimMdc() {
+    OperationState previous = MDC_OWNER.get();
+    MDC_OWNER.set(this);
+    return previous;
+  }
+
+  /** Gives the MDC back to {@code previous} (the result of {@link #claimMdc}). */
+  public static void releaseMdc(@Nullable OperationState previous) {
+    if (previous == null) {
+      MDC_OWNER.remove();
+    } else {
+      MDC_OWNER.set(previous);
+    }
   }
 
   public Context storeIn(Context context) {

@@ -25,22 +25,37 @@ import org.jspecify.annotations.Nullable;
  * {@code otel.service.name}), then the environment variable. Every parse failure names the setting.
  */
 public final class Settings {
+  private final Map<String, String> forced;
   private final Map<String, String> code;
   private final Function<String, @Nullable String> properties;
   private final Function<String, @Nullable String> environment;
 
+  /** {@code code} values are defaults that system properties and the environment override. */
   public Settings(
       Map<String, String> code,
       Function<String, @Nullable String> properties,
       Function<String, @Nullable String> environment) {
+    this(Map.of(), code, properties, environment);
+  }
+
+  /** As above, with {@code forced} values from code that nothing overrides. */
+  public Settings(
+      Map<String, String> forced,
+      Map<String, String> code,
+      Function<String, @Nullable String> properties,
+      Function<String, @Nullable String> environment) {
+    this.forced = Collections.unmodifiableMap(new LinkedHashMap<>(forced));
     this.code = Collections.unmodifiableMap(new LinkedHashMap<>(code));
     this.properties = properties;
     this.environment = environment;
   }
 
-  /** Settings from code, then {@link System#getProperty}, then {@link System#getenv}. */
-  public static Settings fromSystem(Map<String, String> code) {
-    return new Settings(code, System::getProperty, System::getenv);
+  /**
+   * Settings forced in code, then {@link System#getProperty}, then {@link System#getenv}, then the defaults
+   * given in code.
+   */
+  public static Settings fromSystem(Map<String, String> forced, Map<String, String> code) {
+    return new Settings(forced, code, System::getProperty, System::getenv);
   }
 
   public static String propertyName(String name) {
@@ -49,18 +64,25 @@ public final class Settings {
 
   /** The raw value, trimmed, or null when not set anywhere (an empty value counts as not set). */
   public @Nullable String get(String name) {
-    String value = code.get(name);
+    String value = forced.get(name);
     if (value == null) {
-      value = properties.apply(propertyName(name));
+      value = nonBlank(properties.apply(propertyName(name)));
     }
     if (value == null) {
-      value = environment.apply(name);
+      value = nonBlank(environment.apply(name));
+    }
+    if (value == null) {
+      value = code.get(name);
     }
     if (value == null) {
       return null;
     }
     value = value.trim();
     return value.isEmpty() ? null : value;
+  }
+
+  private static @Nullable String nonBlank(@Nullable String value) {
+    return value == null || value.isBlank() ? null : value;
   }
 
   public boolean isSet(String name) {

@@ -90,6 +90,38 @@ public final class TracingSetup {
     return TextMapPropagator.composite(propagators);
   }
 
+  /**
+   * What incoming requests and messages are read with: by default every format obs4j knows, so a caller in
+   * any of them continues its trace whatever this service injects ({@code OBS4J_EXTRACT_PROPAGATORS}
+   * narrows it). The parent comes from {@code traceparent}, else {@code uber-trace-id}, else B3 (single or
+   * multi); baggage from W3C {@code baggage} and Jaeger {@code uberctx-} headers is merged, W3C winning.
+   */
+  @SuppressWarnings("deprecation") // JaegerPropagator: see propagator()
+  public static TextMapPropagator extractor(Settings settings) {
+    List<String> names =
+        settings.listOf("OBS4J_EXTRACT_PROPAGATORS", "tracecontext,baggage,jaeger,b3,b3multi", PROPAGATORS);
+    List<TextMapPropagator> trace = new ArrayList<>();
+    List<TextMapPropagator> baggage = new ArrayList<>();
+    if (names.contains("tracecontext")) {
+      trace.add(W3CTraceContextPropagator.getInstance());
+    }
+    if (names.contains("jaeger")) {
+      trace.add(JaegerPropagator.getInstance());
+      baggage.add(JaegerPropagator.getInstance());
+    }
+    if (names.contains("b3") || names.contains("b3multi")) {
+      trace.add(B3Propagator.injectingSingleHeader()); // extracts single and multi header B3 alike
+    }
+    if (names.contains("baggage")) {
+      baggage.add(W3CBaggagePropagator.getInstance()); // last: W3C wins a key Jaeger also carries
+    }
+    if (names.contains("none") && names.size() > 1) {
+      throw Settings.invalid(
+          "OBS4J_EXTRACT_PROPAGATORS", String.join(",", names), "'none' alone, or a list without 'none'");
+    }
+    return new ExtractingPropagator(trace, baggage);
+  }
+
   // ---- samplers ----
 
   public static Sampler sampler(Settings settings, String serviceName) {
@@ -118,6 +150,7 @@ public final class TracingSetup {
       default: // remote
         String hostPort = settings.get("JAEGER_SAMPLER_MANAGER_HOST_PORT", "localhost:5779");
         URI endpoint = Settings.httpUrl("JAEGER_SAMPLER_MANAGER_HOST_PORT", "http://" + hostPort);
+        refuseHttpSamplingPort("JAEGER_SAMPLER_MANAGER_HOST_PORT", hostPort, endpoint);
         double initial = param == null ? 0.001 : Settings.parseDouble("JAEGER_SAMPLER_PARAM", param, 0, 1);
         root = remote("JAEGER_SAMPLER_TYPE", endpoint.toString(), serviceName, Duration.ofMinutes(1), initial);
     }
@@ -130,6 +163,10 @@ public final class TracingSetup {
     String arg = settings.get("OTEL_TRACES_SAMPLER_ARG");
     boolean parentBased = name.startsWith("parentbased_");
     String base = parentBased ? name.substring("parentbased_".length()) : name;
+    // A rate limit or a remote strategy deciding per span would cut traces apart: a child would be dropped
+    // under a sampled parent whenever the limit is reached. Jaeger clients always honoured the parent's
+    // decision for these, and so does obs4j, with or without the parentbased_ prefix.
+    parentBased = parentBased || base.equals("ratelimiting") || base.equals("jaeger_remote");
     Sampler root;
     switch (base) {
       case "always_on":
@@ -149,7 +186,8 @@ public final class TracingSetup {
       default: // jaeger_remote
         Map<String, String> args = remoteArgs(arg);
         String endpoint = args.getOrDefault("endpoint", "http://localhost:5779");
-        Settings.httpUrl("OTEL_TRACES_SAMPLER_ARG", endpoint);
+        refuseHttpSamplingPort("OTEL_TRACES_SAMPLER_ARG", arg == null ? endpoint : arg,
+            Settings.httpUrl("OTEL_TRACES_SAMPLER_ARG", endpoint));
         long pollMs =
             Settings.parseInt(
                 "OTEL_TRACES_SAMPLER_ARG", args.getOrDefault("pollingIntervalMs", "60000"), 100, Integer.MAX_VALUE);
@@ -159,6 +197,21 @@ public final class TracingSetup {
         root = remote("OTEL_TRACES_SAMPLER", endpoint, serviceName, Duration.ofMillis(pollMs), initial);
     }
     return parentBased ? Sampler.parentBased(root) : root;
+  }
+
+  /**
+   * Jaeger serves sampling strategies over HTTP on 5778 (what jaeger-client's
+   * {@code JAEGER_SAMPLER_MANAGER_HOST_PORT} pointed at) and over gRPC on 5779 (what OpenTelemetry's remote
+   * sampler speaks). A migrated 5778 would fail every poll and leave the service on the initial rate
+   * forever, so it fails the build instead, naming the setting.
+   */
+  private static void refuseHttpSamplingPort(String setting, String value, URI endpoint) {
+    if (endpoint.getPort() == 5778) {
+      throw new dev.obs4j.ObsConfigException(
+          setting,
+          setting + "=" + value + " points at port 5778, Jaeger's HTTP sampling endpoint (jaeger-client's"
+              + " default); obs4j's remote sampler speaks gRPC, which Jaeger serves on 5779: use host:5779");
+    }
   }
 
   private static double perSecond(String setting, String value) {

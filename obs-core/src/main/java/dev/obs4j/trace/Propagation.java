@@ -12,10 +12,14 @@ import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.context.propagation.TextMapSetter;
 import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -30,44 +34,36 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  */
 public final class Propagation {
-  private static final TextMapGetter<Map<String, String>> MAP_GETTER =
-      new TextMapGetter<>() {
-        @Override
-        public Iterable<String> keys(Map<String, String> carrier) {
-          return carrier.keySet();
-        }
-
-        @Override
-        public @Nullable String get(@Nullable Map<String, String> carrier, String key) {
-          if (carrier == null) {
-            return null;
-          }
-          String value = carrier.get(key);
-          if (value == null) {
-            // Header names are case-insensitive; most carriers hold them as they arrived.
-            for (Map.Entry<String, String> e : carrier.entrySet()) {
-              if (e.getKey() != null && e.getKey().equalsIgnoreCase(key)) {
-                return e.getValue();
-              }
-            }
-          }
-          return value;
-        }
-      };
-
   private final TextMapPropagator propagator;
+  private final TextMapPropagator extractor;
+  private final TextMapGetter<Map<String, String>> mapGetter = getter(Map::get, Map::keySet);
 
-  /** Wraps {@code propagator}; obs4j users get theirs from {@code Obs.propagation()}. */
+  /** Injects and extracts with {@code propagator}; obs4j users get theirs from {@code Obs.propagation()}. */
   public Propagation(TextMapPropagator propagator) {
-    this.propagator = Objects.requireNonNull(propagator, "propagator");
+    this(propagator, propagator);
   }
 
-  /** The composite OpenTelemetry propagator behind this helper. */
+  /**
+   * Injects with {@code injector} and extracts with {@code extractor}: obs4j writes the formats configured
+   * in {@code OTEL_PROPAGATORS} but reads every format it knows, so that a caller in any of them keeps its
+   * trace.
+   */
+  public Propagation(TextMapPropagator injector, TextMapPropagator extractor) {
+    this.propagator = Objects.requireNonNull(injector, "injector");
+    this.extractor = Objects.requireNonNull(extractor, "extractor");
+  }
+
+  /** The composite OpenTelemetry propagator that writes outgoing headers. */
   public TextMapPropagator propagator() {
     return propagator;
   }
 
-  /** The header (or field) names this propagation may read or write, in lower case. */
+  /** The propagator that reads incoming headers. */
+  public TextMapPropagator extractor() {
+    return extractor;
+  }
+
+  /** The header (or field) names this propagation writes, in lower case. */
   public Collection<String> fields() {
     return propagator.fields();
   }
@@ -82,20 +78,47 @@ public final class Propagation {
    * {@code inject(Context.current(), requestBuilder, HttpRequest.Builder::setHeader)}.
    */
   public <C> void inject(Context context, C carrier, HeaderSetter<? super C> setter) {
+    inject(context, carrier, setter, true);
+  }
+
+  /**
+   * As {@link #inject(Context, Object, HeaderSetter)}; without {@code businessFields}, the fields that
+   * {@code OBS4J_CONTEXT_FIELDS} names are left out of the baggage (for a host that must not see them).
+   */
+  public <C> void inject(Context context, C carrier, HeaderSetter<? super C> setter, boolean businessFields) {
     Objects.requireNonNull(setter, "setter");
     try {
       propagator.inject(
-          withBusinessFields(context),
+          businessFields ? withBusinessFields(context) : withoutBusinessFields(context),
           carrier,
           (TextMapSetter<C>)
               (c, key, value) -> {
-                if (c != null && !hasControlCharacters(value)) {
+                if (c == null || hasControlCharacters(value)) {
+                  return;
+                }
+                try {
                   setter.set(c, key, value);
+                } catch (RuntimeException refused) {
+                  // A carrier that refuses one header (a non-ASCII value, say) still gets the others, and
+                  // the caller never fails because of it.
                 }
               });
     } catch (RuntimeException ignored) {
-      // A carrier that refuses a header must not fail the caller.
+      // A propagator that fails must not fail the caller.
     }
+  }
+
+  /** The context without the business fields in its baggage, whether set here or arrived as baggage. */
+  private Context withoutBusinessFields(Context context) {
+    Baggage baggage = Baggage.fromContext(context);
+    OperationState state = OperationState.fromContext(context);
+    if (baggage.isEmpty() || state == null) {
+      return context;
+    }
+    BaggageBuilder builder = baggage.toBuilder();
+    state.contextFields().forEach(builder::remove);
+    state.fields().keySet().forEach(builder::remove);
+    return context.with(builder.build());
   }
 
   /** Business fields set with {@code ObsContext} travel downstream as baggage entries. */
@@ -111,32 +134,74 @@ public final class Propagation {
 
   /** Reads a context from {@code headers} (names matched case-insensitively), on top of the current one. */
   public Context extract(Map<String, String> headers) {
-    return extract(Context.current(), headers, MAP_GETTER);
+    return extract(Context.current(), headers, mapGetter);
   }
 
   /**
    * Reads a context from {@code carrier} through {@code getter}, which returns the first value of a header
-   * or null, on top of the current context.
+   * or null, on top of the current context. Without the carrier's header names, Jaeger's {@code uberctx-*}
+   * baggage cannot be found: prefer {@link #extract(Object, BiFunction, Function)}.
    */
   public <C> Context extract(C carrier, BiFunction<? super C, String, @Nullable String> getter) {
-    return extract(Context.current(), carrier, getter(getter));
+    return extract(carrier, getter, c -> null);
   }
 
   /**
-   * An OpenTelemetry getter over a function that returns the first value of a header (or null); the
-   * header names it offers are those of the configured propagators.
+   * Reads a context from {@code carrier} through {@code getter}, which returns the first value of a header
+   * or null, and {@code names}, which lists the carrier's header names, on top of the current context.
    */
-  public <C> TextMapGetter<C> getter(BiFunction<? super C, String, @Nullable String> getter) {
+  public <C> Context extract(
+      C carrier,
+      BiFunction<? super C, String, @Nullable String> getter,
+      Function<? super C, ? extends @Nullable Iterable<String>> names) {
+    return extract(Context.current(), carrier, getter(getter, names));
+  }
+
+  /**
+   * An OpenTelemetry getter over a carrier's own header names and values: {@code names} lists the header
+   * names as the carrier holds them (Jaeger's {@code uberctx-*} baggage is found only by listing them);
+   * {@code getter} returns the first value of a header, or null. Names are matched case-insensitively
+   * whatever the carrier does: keys are offered in lower case, and a value the getter does not find under
+   * that name is looked up under the carrier's own spelling.
+   */
+  public static <C> TextMapGetter<C> getter(
+      BiFunction<? super C, String, @Nullable String> getter,
+      Function<? super C, ? extends @Nullable Iterable<String>> names) {
     Objects.requireNonNull(getter, "getter");
+    Objects.requireNonNull(names, "names");
     return new TextMapGetter<C>() {
       @Override
       public Iterable<String> keys(C c) {
-        return propagator.fields();
+        Iterable<String> own = c == null ? null : names.apply(c);
+        if (own == null) {
+          return List.of();
+        }
+        Set<String> lower = new LinkedHashSet<>();
+        for (String name : own) {
+          if (name != null) {
+            lower.add(name.toLowerCase(Locale.ROOT));
+          }
+        }
+        return lower;
       }
 
       @Override
       public @Nullable String get(@Nullable C c, String key) {
-        return c == null ? null : getter.apply(c, key);
+        if (c == null) {
+          return null;
+        }
+        String value = getter.apply(c, key);
+        if (value == null) {
+          Iterable<String> own = names.apply(c);
+          if (own != null) {
+            for (String name : own) {
+              if (name != null && !name.equals(key) && name.equalsIgnoreCase(key)) {
+                return getter.apply(c, name);
+              }
+            }
+          }
+        }
+        return value;
       }
     };
   }
@@ -148,7 +213,7 @@ public final class Propagation {
    */
   public <C> Context extract(Context parent, C carrier, TextMapGetter<C> getter) {
     try {
-      return propagator.extract(parent, carrier, new SafeGetter<>(getter));
+      return extractor.extract(parent, carrier, new SafeGetter<>(getter));
     } catch (RuntimeException e) {
       return parent;
     }
@@ -193,6 +258,6 @@ public final class Propagation {
 
   @Override
   public String toString() {
-    return "Propagation" + propagator.fields().toString().toLowerCase(Locale.ROOT);
+    return "Propagation{inject " + propagator.fields() + ", extract " + extractor.fields() + "}";
   }
 }

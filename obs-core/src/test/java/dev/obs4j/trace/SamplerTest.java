@@ -5,6 +5,7 @@
 package dev.obs4j.trace;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.obs4j.Obs;
 import dev.obs4j.testing.SpanRecorder;
@@ -118,5 +119,32 @@ class SamplerTest {
                 TestObs.builder("s").sampler("always_off").set("JAEGER_SAMPLER_TYPE", "const").set("JAEGER_SAMPLER_PARAM", "1"),
                 20))
         .isZero();
+  }
+
+  @Test
+  void bareRateLimiting_isParentBased_soChildrenOfASampledRootAreNeverCut() {
+    try (SpanRecorder recorder = new SpanRecorder(TestObs.builder("s").sampler("ratelimiting", "1"))) {
+      // one root per second: the root takes the credit, its 20 children must follow it, not the limit
+      recorder.obs.runInSpan("root", () -> {
+        for (int i = 0; i < 20; i++) {
+          recorder.obs.runInSpan("child", () -> {});
+        }
+      });
+      assertThat(recorder.spans()).hasSize(21);
+    }
+    assertThat(sampledUnder(TestObs.builder("s").sampler("ratelimiting", "1"), UNSAMPLED_PARENT)).isFalse();
+  }
+
+  @Test
+  void remoteSamplerOnJaegerHttpPort5778_failsBuildNamingTheSetting() {
+    assertThatThrownBy(() -> TestObs.builder("s").set("JAEGER_SAMPLER_TYPE", "remote")
+            .set("JAEGER_SAMPLER_MANAGER_HOST_PORT", "jaeger-agent:5778").build())
+        .isInstanceOf(dev.obs4j.ObsConfigException.class)
+        .hasMessageContaining("JAEGER_SAMPLER_MANAGER_HOST_PORT")
+        .hasMessageContaining("5779");
+    assertThatThrownBy(() -> TestObs.builder("s")
+            .sampler("parentbased_jaeger_remote", "endpoint=http://jaeger:5778").build())
+        .isInstanceOf(dev.obs4j.ObsConfigException.class)
+        .hasMessageContaining("OTEL_TRACES_SAMPLER_ARG");
   }
 }

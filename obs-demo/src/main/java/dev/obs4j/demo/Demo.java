@@ -102,15 +102,22 @@ final class Demo implements AutoCloseable {
     }
   }
 
-  /** The handle of one part; the demo closes them itself, after the servers, so no hook races it. */
+  /**
+   * The handle of one part; the demo closes them itself, after the servers, so no hook races it. What the
+   * flags decide is forced: a host's {@code OTEL_SERVICE_NAME} must not give all three parts one name.
+   */
   private Obs handle(String service, @Nullable Integer metricsPort) {
-    Obs.Builder builder = Obs.builder().serviceName(service).serviceVersion(version()).shutdownHook(false);
+    Obs.Builder builder =
+        Obs.builder().force("OTEL_SERVICE_NAME", service).serviceVersion(version()).shutdownHook(false);
     String otlp = config.otlpEndpoint();
     if (otlp != null) {
-      builder.tracesExporter("otlp").otlpEndpoint(otlp);
+      builder.force("OTEL_TRACES_EXPORTER", "otlp").force("OTEL_EXPORTER_OTLP_ENDPOINT", otlp);
     }
     if (metricsPort != null) {
-      builder.metricsServer(config.host(), metricsPort);
+      builder
+          .force("OBS4J_METRICS_SERVER", "true")
+          .force("OTEL_EXPORTER_PROMETHEUS_HOST", config.host())
+          .force("OTEL_EXPORTER_PROMETHEUS_PORT", Integer.toString(metricsPort));
     }
     Obs obs = builder.build();
     handles.add(obs);

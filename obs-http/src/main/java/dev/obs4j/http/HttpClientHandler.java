@@ -91,7 +91,7 @@ public final class HttpClientHandler {
     Operation operation =
         operations.start(
             Context.current(), uriTemplate == null ? m : m + " " + uriTemplate, SpanKind.CLIENT, attributes.build());
-    propagation.inject(operation.context(), carrier, setter);
+    propagation.inject(operation.context(), carrier, setter, operations.businessFieldsAllowed(host));
     return new Call(operation, m, uriTemplate == null ? "none" : uriTemplate, host == null ? "none" : host);
   }
 

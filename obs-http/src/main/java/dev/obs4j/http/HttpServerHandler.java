@@ -6,6 +6,7 @@ package dev.obs4j.http;
 
 import dev.obs4j.instrument.Operation;
 import dev.obs4j.instrument.Operations;
+import dev.obs4j.trace.Propagation;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.http.Outcome;
@@ -68,7 +69,7 @@ public final class HttpServerHandler {
   HttpServerHandler(ObsHttp config) {
     this.config = config;
     this.operations = config.obs().operations();
-    this.getter = operations.propagation().getter(HttpServerRequest::header);
+    this.getter = Propagation.getter(HttpServerRequest::header, HttpServerRequest::headerNames);
     this.objectives = config.serviceLevelObjectives().toArray(new Duration[0]);
     this.active = operations.active("http.server.requests.active", "Requests being served now");
   }

@@ -24,6 +24,13 @@ public interface HttpServerRequest {
   /** The first value of a request header, or null; {@code name} is matched case-insensitively. */
   @Nullable String header(String name);
 
+  /**
+   * The request's header names as the server holds them. Propagation needs them to find headers it cannot
+   * name in advance, such as Jaeger's {@code uberctx-*} baggage; an adapter that cannot list them returns an
+   * empty list, and such baggage is then lost.
+   */
+  Iterable<String> headerNames();
+
   /** {@code http} or {@code https}. */
   default String scheme() {
     return "http";

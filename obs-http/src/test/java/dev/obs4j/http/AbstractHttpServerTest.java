@@ -73,9 +73,11 @@ public abstract class AbstractHttpServerTest {
       return "hello";
     }
 
-    /** GET /user: sets the user id and calls downstream through the traced client. */
+    /** GET /user: sets the user id (alice, unless a caller sent one) and calls downstream through the traced client. */
     public String user() throws IOException, InterruptedException {
-      ObsContext.setUserId("alice");
+      if (ObsContext.userId() == null) {
+        ObsContext.setUserId("alice");
+      }
       log.info("user handler");
       HttpClient client = ObsHttpClient.wrap(service.http, plain);
       return client
@@ -342,5 +344,51 @@ public abstract class AbstractHttpServerTest {
     // and the user id does not leak into the next request on the same threads
     get("/hello");
     assertThat(Recorder.logLines(l -> "hello handler".equals(l.get("message")) && l.containsKey("user.id"))).isEmpty();
+  }
+
+  // ---- a mixed fleet: what real peers send, with obs4j's defaults ----
+
+  @Test
+  void jaegerClientCaller_uberctxBaggage_reachesTheSpanTheLogsAndTheDownstreamCall() throws Exception {
+    // what jaeger-client-java sends: lower-case names, the user id as uberctx- baggage
+    HttpResponse<String> response =
+        get("/user", "uber-trace-id", TRACE + ":" + SPAN + ":0:1", "uberctx-user.id", "bob");
+    assertThat(response.statusCode()).isEqualTo(200);
+    SpanData upstream = service.server();
+    assertThat(upstream.getTraceId()).isEqualTo(TRACE);
+    assertThat(attr(upstream, "enduser.id")).isEqualTo("bob");
+    assertThat(Recorder.logLines(l -> "user handler".equals(l.get("message")) && upstream.getSpanId().equals(l.get("span.id"))))
+        .singleElement().satisfies(l -> assertThat(l.get("user.id")).isEqualTo("bob"));
+    assertThat(attr(downstream.server(), "enduser.id")).isEqualTo("bob");
+  }
+
+  @Test
+  void mixedCaseJaegerBaggageNames_areFoundToo() throws Exception {
+    get("/user", "Uber-Trace-Id", TRACE + ":" + SPAN + ":0:1", "UberCtx-User.Id", "carol");
+    assertThat(attr(service.server(), "enduser.id")).isEqualTo("carol");
+  }
+
+  @Test
+  void severalFormats_traceparentWins_thenUberTraceId_thenB3() throws Exception {
+    String jaegerTrace = "1111111111111111aaaaaaaaaaaaaaaa";
+    String b3Trace = "2222222222222222bbbbbbbbbbbbbbbb";
+    get("/hello",
+        "b3", b3Trace + "-" + SPAN + "-1",
+        "uber-trace-id", jaegerTrace + ":" + SPAN + ":0:1",
+        "traceparent", "00-" + TRACE + "-" + SPAN + "-01");
+    assertThat(service.server().getTraceId()).isEqualTo(TRACE);
+    service.spans.reset();
+    get("/hello", "b3", b3Trace + "-" + SPAN + "-1", "uber-trace-id", jaegerTrace + ":" + SPAN + ":0:1");
+    assertThat(service.server().getTraceId()).isEqualTo(jaegerTrace);
+    service.spans.reset();
+    get("/hello", "b3", b3Trace + "-" + SPAN + "-1");
+    assertThat(service.server().getTraceId()).isEqualTo(b3Trace);
+  }
+
+  @Test
+  void w3cAndJaegerBaggage_merge_andW3cWinsTheKeyBothCarry() throws Exception {
+    get("/user", "traceparent", "00-" + TRACE + "-" + SPAN + "-01",
+        "baggage", "user.id=dave", "uberctx-user.id", "mallory");
+    assertThat(attr(service.server(), "enduser.id")).isEqualTo("dave");
   }
 }

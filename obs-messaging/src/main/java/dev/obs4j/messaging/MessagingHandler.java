@@ -22,6 +22,7 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.LoggerFactory;
 
@@ -171,8 +172,26 @@ public final class MessagingHandler {
       HeaderGetter<? super C> getter,
       long brokerTimestampMillis,
       boolean recordQueueTime) {
+    return startProcess(system, destination, carrier, getter, c -> null, brokerTimestampMillis, recordQueueTime);
+  }
+
+  /**
+   * As {@link #startProcess(String, String, Object, HeaderGetter, long, boolean)}, with {@code names}
+   * listing the message's header names, so that headers propagation cannot name in advance (Jaeger's
+   * {@code uberctx-*} baggage) are found too.
+   */
+  public <C> Process startProcess(
+      String system,
+      String destination,
+      C carrier,
+      HeaderGetter<? super C> getter,
+      Function<? super C, ? extends @Nullable Iterable<String>> names,
+      long brokerTimestampMillis,
+      boolean recordQueueTime) {
     Context extracted =
-        propagation.extract(Context.root(), carrier, propagation.getter((C c, String key) -> getter.get(c, key)));
+        operations.inbound(
+            propagation.extract(
+                Context.root(), carrier, Propagation.getter((C c, String key) -> getter.get(c, key), names)));
     SpanContext producer = Span.fromContext(extracted).getSpanContext();
     if (!producer.isValid()) {
       untracedCounter(system, destination).increment();

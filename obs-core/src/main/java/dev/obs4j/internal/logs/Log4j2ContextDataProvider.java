@@ -4,8 +4,10 @@
  */
 package dev.obs4j.internal.logs;
 
+import dev.obs4j.internal.OperationState;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.context.Context;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
@@ -22,14 +24,23 @@ public final class Log4j2ContextDataProvider implements ContextDataProvider {
   @Override
   public Map<String, String> supplyContextData() {
     String service = LogCorrelation.serviceName();
-    SpanContext context = Span.current().getSpanContext();
-    if (!context.isValid()) {
+    Context current = Context.current();
+    SpanContext context = Span.fromContext(current).getSpanContext();
+    OperationState operation = OperationState.fromContext(current);
+    boolean fields = operation != null && !operation.fields().isEmpty();
+    if (!context.isValid() && !fields) {
       return service.isEmpty() ? Collections.emptyMap() : Collections.singletonMap("service.name", service);
     }
     Map<String, String> data = new HashMap<>(8);
-    data.put(MdcContextStorage.TRACE_ID, context.getTraceId());
-    data.put(MdcContextStorage.SPAN_ID, context.getSpanId());
-    data.put(MdcContextStorage.TRACE_FLAGS, context.getTraceFlags().asHex());
+    if (context.isValid()) {
+      data.put(MdcContextStorage.TRACE_ID, context.getTraceId());
+      data.put(MdcContextStorage.SPAN_ID, context.getSpanId());
+      data.put(MdcContextStorage.TRACE_FLAGS, context.getTraceFlags().asHex());
+    }
+    if (fields) {
+      // business fields (user.id ...) on every thread that runs in the operation's context, MDC or not
+      data.putAll(operation.fields());
+    }
     if (!service.isEmpty()) {
       data.put("service.name", service);
     }

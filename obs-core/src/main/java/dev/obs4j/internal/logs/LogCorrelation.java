@@ -5,9 +5,6 @@
 package dev.obs4j.internal.logs;
 
 import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanContext;
-import io.opentelemetry.api.trace.TraceFlags;
-import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.ContextKey;
 import io.opentelemetry.context.ContextStorage;
@@ -22,8 +19,6 @@ import org.slf4j.MDC;
  * service of the handle built last.
  */
 public final class LogCorrelation {
-  private static final String PROBE_TRACE = "0af7651916cd43dd8448eb211c80319c";
-  private static final String PROBE_SPAN = "b7ad6b7169203331";
   /** The service name of the {@code Obs} whose span or scope a context belongs to. */
   public static final ContextKey<String> SERVICE = ContextKey.named("obs4j-service");
 
@@ -85,6 +80,11 @@ public final class LogCorrelation {
    * Wraps OpenTelemetry's context storage so the MDC follows the current span. The wrapper only takes
    * effect if OpenTelemetry's context was not used before; returns whether the MDC now follows spans.
    */
+  /** Whether the MDC follows every span made current (the context-storage wrapper is in place, or log4j2). */
+  public static boolean mdcFollowsSpans() {
+    return working;
+  }
+
   public static synchronized boolean installMdc() {
     mdcEnabled = true;
     if (LOG4J_PROVIDES_IDS) {
@@ -97,10 +97,10 @@ public final class LogCorrelation {
     if (!installed) {
       installed = true;
       ContextStorage.addWrapper(MdcContextStorage::new);
-      SpanContext probe =
-          SpanContext.create(PROBE_TRACE, PROBE_SPAN, TraceFlags.getDefault(), TraceState.getDefault());
-      try (Scope ignored = Span.wrap(probe).makeCurrent()) {
-        working = PROBE_TRACE.equals(MDC.get(MdcContextStorage.TRACE_ID));
+      // Whether the wrapper is in place, asked of the wrapper itself: the backend's MDC may be a no-op
+      // (slf4j-simple, slf4j-nop), which says nothing about whether OpenTelemetry's context was used early.
+      try (Scope ignored = Context.root().with(MdcContextStorage.PROBE, Boolean.TRUE).makeCurrent()) {
+        working = MdcContextStorage.probed();
       }
       if (!working) {
         LoggerFactory.getLogger(LogCorrelation.class)

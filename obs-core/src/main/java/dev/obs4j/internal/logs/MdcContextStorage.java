@@ -7,6 +7,7 @@ package dev.obs4j.internal.logs;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.context.Context;
+import io.opentelemetry.context.ContextKey;
 import io.opentelemetry.context.ContextStorage;
 import io.opentelemetry.context.Scope;
 import org.jspecify.annotations.Nullable;
@@ -23,6 +24,11 @@ public final class MdcContextStorage implements ContextStorage {
   public static final String TRACE_FLAGS = "trace_flags";
   public static final String SERVICE_NAME = "service.name";
 
+  /** Marks the context {@code LogCorrelation} attaches to find out whether this wrapper is in place. */
+  static final ContextKey<Boolean> PROBE = ContextKey.named("obs4j-mdc-probe");
+
+  private static volatile boolean probed;
+
   private final ContextStorage delegate;
 
   public MdcContextStorage(ContextStorage delegate) {
@@ -31,7 +37,15 @@ public final class MdcContextStorage implements ContextStorage {
 
   @Override
   public Scope attach(Context toAttach) {
+    if (toAttach.get(PROBE) != null) {
+      probed = true;
+    }
     return withMdc(delegate.attach(toAttach), toAttach);
+  }
+
+  /** Whether a context carrying {@link #PROBE} went through this wrapper. */
+  static boolean probed() {
+    return probed;
   }
 
   /** Puts {@code attached}'s span ids in the MDC; the returned scope restores them, then closes {@code scope}. */

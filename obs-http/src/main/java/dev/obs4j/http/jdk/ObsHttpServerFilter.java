@@ -100,6 +100,11 @@ public final class ObsHttpServerFilter extends Filter {
     }
 
     @Override
+    public Iterable<String> headerNames() {
+      return exchange.getRequestHeaders().keySet();
+    }
+
+    @Override
     public String scheme() {
       return exchange instanceof com.sun.net.httpserver.HttpsExchange ? "https" : "http";
     }

@@ -181,6 +181,12 @@ public final class ObsServletFilter implements Filter {
     }
 
     @Override
+    public Iterable<String> headerNames() {
+      java.util.Enumeration<String> names = request.getHeaderNames();
+      return names == null ? java.util.List.of() : java.util.Collections.list(names);
+    }
+
+    @Override
     public String scheme() {
       return request.getScheme();
     }

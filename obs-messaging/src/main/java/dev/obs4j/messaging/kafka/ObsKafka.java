@@ -70,7 +70,8 @@ public final class ObsKafka {
     boolean received = record.headers().lastHeader(RECEIVED_HEADER) != null;
     MessagingHandler.Process process =
         handler.startProcess(
-            SYSTEM, record.topic(), record.headers(), ObsKafka::header, brokerTimestamp(record), !received);
+            SYSTEM, record.topic(), record.headers(), ObsKafka::header, ObsKafka::headerNames,
+            brokerTimestamp(record), !received);
     handler.run(process, () -> code.handle(record));
   }
 
@@ -89,6 +90,14 @@ public final class ObsKafka {
       return record.timestamp();
     }
     return -1;
+  }
+
+  static Iterable<String> headerNames(Headers headers) {
+    java.util.List<String> names = new java.util.ArrayList<>();
+    for (Header header : headers) {
+      names.add(header.key());
+    }
+    return names;
   }
 
   static @Nullable String header(Headers headers, String name) {

@@ -78,7 +78,8 @@ public final class TracedQueue<T> {
   /** Runs {@code code} on a received message inside its CONSUMER span; errors are recorded and rethrown. */
   public <E extends Exception> void process(Envelope<T> envelope, MessageHandler<? super T, E> code) throws E {
     MessagingHandler.Process process =
-        handler.startProcess(SYSTEM, name, envelope.headers(), (Map<String, String> h, String key) -> h.get(key), -1, false);
+        handler.startProcess(
+            SYSTEM, name, envelope.headers(), (Map<String, String> h, String key) -> h.get(key), Map::keySet, -1, false);
     handler.run(process, () -> code.handle(envelope.payload()));
   }
 

@@ -54,7 +54,8 @@ public final class ObsRabbit {
     if (headers.get(MessagingHandler.ENQUEUED_AT_HEADER) == null && properties != null && properties.getTimestamp() != null) {
       timestamp = properties.getTimestamp().getTime(); // the publisher's AMQP timestamp, when that is all there is
     }
-    MessagingHandler.Process process = handler.startProcess(SYSTEM, queue, headers, ObsRabbit::header, timestamp, true);
+    MessagingHandler.Process process =
+        handler.startProcess(SYSTEM, queue, headers, ObsRabbit::header, Map::keySet, timestamp, true);
     handler.run(process, delivery);
   }
 

@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.Timer;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.sdk.trace.data.SpanData;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,6 +34,8 @@ import org.junit.jupiter.api.Test;
 /** The Kafka adapter against a real Kafka 4.3.1 broker started for this test. */
 class KafkaTest {
   private static final String SYSTEM = ObsKafka.SYSTEM;
+  private static final String JAEGER_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
+  private static final String JAEGER_SPAN = "00f067aa0ba902b7";
 
   private static Map<String, Object> producerConfig(String bootstrap) {
     return Map.of(
@@ -96,6 +99,25 @@ class KafkaTest {
         assertThat(queueTime.max(TimeUnit.MILLISECONDS)).isGreaterThanOrEqualTo(500);
         assertThat(service.count("messaging.process.duration", SYSTEM, "orders", "success")).isEqualTo(1);
         assertThat(service.count("messaging.process.duration", SYSTEM, "orders", "failure")).isEqualTo(1);
+
+        // A record as a jaeger-client service publishes it: uber-trace-id and uberctx- baggage headers.
+        try (Producer<String, String> raw = new KafkaProducer<String, String>(producerConfig(broker.bootstrap()))) {
+          ProducerRecord<String, String> jaegerRecord = new ProducerRecord<>("jaeger-orders", "o-9", "order-9");
+          jaegerRecord.headers().add("uber-trace-id", (JAEGER_TRACE + ":" + JAEGER_SPAN + ":0:1").getBytes(StandardCharsets.UTF_8));
+          jaegerRecord.headers().add("uberctx-user.id", "bob".getBytes(StandardCharsets.UTF_8));
+          raw.send(jaegerRecord).get(30, TimeUnit.SECONDS);
+        }
+        service.spans.reset();
+        try (Consumer<String, String> consumer = consumer(kafka, broker.bootstrap(), "jaeger-orders")) {
+          List<ConsumerRecord<String, String>> records = pollAll(consumer, 1);
+          kafka.process(records.get(0), r -> { });
+        }
+        SpanData consumed = service.await(SpanKind.CONSUMER, 1).stream()
+            .filter(s -> s.getKind() == SpanKind.CONSUMER).findFirst().orElseThrow();
+        assertThat(consumed.getTraceId()).isEqualTo(JAEGER_TRACE);
+        assertThat(consumed.getParentSpanId()).isEqualTo(JAEGER_SPAN);
+        assertThat(consumed.getAttributes().get(io.opentelemetry.api.common.AttributeKey.stringKey("enduser.id")))
+            .isEqualTo("bob");
 
         // The broker goes away: the send fails within the configured timeouts and counts an enqueue error.
         broker.stop();

@@ -89,6 +89,22 @@ class TracedQueueTest {
   }
 
   @Test
+  void jaegerHeadersAsAnotherServiceWroteThem_continueTheTrace_andCarryTheUserId() throws Exception {
+    try (Recorder service = new Recorder("orders")) {
+      BlockingQueue<Envelope<String>> raw = new ArrayBlockingQueue<>(10);
+      TracedQueue<String> queue = TracedQueue.create(service.messaging, "orders", raw);
+      raw.add(new Envelope<>("from jaeger", Map.of(
+          "Uber-Trace-Id", "4bf92f3577b34da6a3ce929d0e0e4736:00f067aa0ba902b7:0:1",
+          "Uberctx-User.Id", "bob")));
+      assertThat(queue.consume(Duration.ofSeconds(1), m -> { })).isTrue();
+      SpanData consumer = service.await(SpanKind.CONSUMER, 1).get(0);
+      assertThat(consumer.getTraceId()).isEqualTo("4bf92f3577b34da6a3ce929d0e0e4736");
+      assertThat(consumer.getAttributes().get(io.opentelemetry.api.common.AttributeKey.stringKey("enduser.id")))
+          .isEqualTo("bob");
+    }
+  }
+
+  @Test
   void missingOrMalformedHeaders_startANewTrace_areCounted_andNeverThrow() throws Exception {
     try (Recorder service = new Recorder("orders")) {
       BlockingQueue<Envelope<String>> raw = new ArrayBlockingQueue<>(10);

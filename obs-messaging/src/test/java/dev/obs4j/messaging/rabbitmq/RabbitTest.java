@@ -59,6 +59,26 @@ class RabbitTest {
         assertThat(service.count("messaging.publish.duration", SYSTEM, "orders", "success")).isEqualTo(1);
         assertThat(service.count("messaging.process.duration", SYSTEM, "orders", "success")).isEqualTo(1);
 
+        // A message as a jaeger-client service publishes it: uber-trace-id and uberctx- baggage headers,
+        // through an unwrapped channel, read back through the real AMQP headers table.
+        Channel raw = connection.createChannel();
+        raw.queueDeclare("jaeger-orders", false, false, false, null);
+        raw.basicPublish("", "jaeger-orders",
+            new AMQP.BasicProperties.Builder().headers(java.util.Map.of(
+                "uber-trace-id", "4bf92f3577b34da6a3ce929d0e0e4736:00f067aa0ba902b7:0:1",
+                "uberctx-user.id", "bob")).build(),
+            "order-9".getBytes(StandardCharsets.UTF_8));
+        service.spans.reset();
+        CompletableFuture<String> jaegerDelivered = new CompletableFuture<>();
+        channel.basicConsume("jaeger-orders", true,
+            (tag, delivery) -> jaegerDelivered.complete(new String(delivery.getBody(), StandardCharsets.UTF_8)), tag -> { });
+        assertThat(jaegerDelivered.get(10, TimeUnit.SECONDS)).isEqualTo("order-9");
+        io.opentelemetry.sdk.trace.data.SpanData consumed = service.await(SpanKind.CONSUMER, 1).stream()
+            .filter(s -> s.getKind() == SpanKind.CONSUMER).findFirst().orElseThrow();
+        assertThat(consumed.getTraceId()).isEqualTo("4bf92f3577b34da6a3ce929d0e0e4736");
+        assertThat(consumed.getAttributes().get(io.opentelemetry.api.common.AttributeKey.stringKey("enduser.id")))
+            .isEqualTo("bob");
+
         // A classic Consumer, whose handler fails: recorded as a processing error.
         channel.queueDeclare("audit", false, false, false, null);
         CompletableFuture<Void> failed = new CompletableFuture<>();
