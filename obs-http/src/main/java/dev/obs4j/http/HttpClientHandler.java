@@ -7,6 +7,7 @@ package dev.obs4j.http;
 import dev.obs4j.instrument.Operation;
 import dev.obs4j.instrument.Operations;
 import dev.obs4j.trace.Propagation;
+import dev.obs4j.trace.SpanErrors;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.http.Outcome;
@@ -22,9 +23,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * Sends one request through the shared lifecycle, for any HTTP client: {@link #start} starts a CLIENT span
  * under the current one and writes the trace headers of every configured propagator through the client's
- * header setter; {@link #end} records the status, marks 5xx and connection failures as errors and records
- * the {@code http.client.requests} timer (tags {@code method}, {@code uri}, {@code status},
- * {@code outcome}, {@code exception}, {@code client.name}).
+ * header setter; {@link #end} records the status, marks 4xx, 5xx and connection failures as errors (for a
+ * CLIENT span every status from 400 up is an error, as the semantic conventions say; {@code error.type} is the
+ * status code, or the exception's class) and records the {@code http.client.requests} timer (tags
+ * {@code method}, {@code uri}, {@code status}, {@code outcome}, {@code exception}, {@code client.name}).
  *
  * <pre>{@code
  * HttpClientHandler.Call call = http.clientHandler().start("GET", uri, "/orders/{id}", request, Request.Builder::header);
@@ -102,25 +104,45 @@ public final class HttpClientHandler {
       if (status > 0) {
         operation.span().setAttribute(HttpServerHandler.STATUS, (long) status);
       }
-      boolean failed = error != null || status >= 500 || status <= 0;
-      String errorType = error != null ? error.getClass().getName() : failed ? Integer.toString(status) : null;
+      // a CLIENT span fails on 4xx too: the request this service sent was refused
+      boolean failed = error != null || status >= 400 || status <= 0;
+      Throwable cause = error == null ? null : SpanErrors.unwrap(error);
+      String errorType = cause != null ? cause.getClass().getName() : failed ? Integer.toString(status) : null;
       Timer timer =
-          Timer.builder("http.client.requests")
-              .description("HTTP requests sent")
-              .tags(
-                  Tags.of(
-                      "method", call.method,
-                      "uri", call.uri,
-                      "status", status > 0 ? Integer.toString(status) : "CLIENT_ERROR",
-                      "outcome", status > 0 ? Outcome.forStatus(status).name() : "UNKNOWN",
-                      "exception", error == null ? "None" : error.getClass().getSimpleName(),
-                      "client.name", call.clientName))
-              .register(operations.registry());
+          timer(
+              new TimerKey(
+                  call.method,
+                  call.uri,
+                  status > 0 ? Integer.toString(status) : "CLIENT_ERROR",
+                  status > 0 ? Outcome.forStatus(status).name() : "UNKNOWN",
+                  cause == null ? "None" : HttpServerHandler.exceptionTag(cause),
+                  call.clientName));
       operations.end(operation, error, failed, errorType, timer, null);
     } catch (RuntimeException e) {
       operation.span().end();
     }
   }
+
+  /** The timer for one combination of tags, looked up in the shared meter cache (see {@code Operations.meter}). */
+  Timer timer(TimerKey tags) {
+    return operations.meter(
+        tags,
+        key ->
+            Timer.builder("http.client.requests")
+                .description("HTTP requests sent")
+                .tags(
+                    Tags.of(
+                        "method", key.method(),
+                        "uri", key.uri(),
+                        "status", key.status(),
+                        "outcome", key.outcome(),
+                        "exception", key.exception(),
+                        "client.name", key.clientName()))
+                .register(operations.registry()));
+  }
+
+  /** The tags of one {@code http.client.requests} timer; the key of the shared meter cache. */
+  record TimerKey(String method, String uri, String status, String outcome, String exception, String clientName) {}
 
   static String withoutQuery(URI uri) {
     StringBuilder sb = new StringBuilder();

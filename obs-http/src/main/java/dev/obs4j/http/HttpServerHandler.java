@@ -7,6 +7,7 @@ package dev.obs4j.http;
 import dev.obs4j.instrument.Operation;
 import dev.obs4j.instrument.Operations;
 import dev.obs4j.trace.Propagation;
+import dev.obs4j.trace.SpanErrors;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.http.Outcome;
@@ -16,6 +17,7 @@ import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import java.time.Duration;
 import java.util.List;
@@ -33,7 +35,17 @@ import org.slf4j.MDC;
  * {@code traceresponse} and {@code X-Trace-Id}; {@link #end} names the span {@code METHOD route}, records the
  * semantic-convention attributes, the {@code http.server.requests} timer (tags {@code method}, {@code uri},
  * {@code status}, {@code outcome}, {@code exception}) with an exemplar, and logs an ERROR line for a 5xx or
- * an unhandled exception. Adapters call both, with the span current in between.
+ * an unhandled exception. Adapters call both, with the span current in between, unless {@link #excludes}
+ * the request's path: such a request runs untouched.
+ *
+ * <pre>{@code
+ * if (handler.excludes(request.path())) { chain.run(); return; }
+ * Operation operation = handler.start(request, response::setHeader);
+ * Throwable error = null;
+ * try (Scope ignored = operation.makeCurrent()) { chain.run(); }
+ * catch (Throwable t) { error = t; throw t; }
+ * finally { handler.end(operation, HttpServerResponse.of(request, response.status()), error); }
+ * }</pre>
  */
 public final class HttpServerHandler {
   private static final Logger log = LoggerFactory.getLogger("dev.obs4j.http.server");
@@ -65,18 +77,48 @@ public final class HttpServerHandler {
   private final TextMapGetter<HttpServerRequest> getter;
   private final AtomicInteger active;
   private final Duration[] objectives;
+  private final String[] excludedPaths;
 
   HttpServerHandler(ObsHttp config) {
     this.config = config;
     this.operations = config.obs().operations();
     this.getter = Propagation.getter(HttpServerRequest::header, HttpServerRequest::headerNames);
     this.objectives = config.serviceLevelObjectives().toArray(new Duration[0]);
+    this.excludedPaths = config.excludedPaths().toArray(new String[0]);
     this.active = operations.active("http.server.requests.active", "Requests being served now");
   }
 
   /**
+   * Whether requests to {@code path} (without the query string) are left out of tracing and metrics
+   * ({@link ObsHttp.Builder#excludePaths}, by default the metrics route and the health checks). An adapter
+   * asks before {@link #start}, and for such a path calls neither {@code start} nor {@code end}: no span, no
+   * timer, no trace-id headers.
+   */
+  public boolean excludes(String path) {
+    for (String excluded : excludedPaths) {
+      if (path.startsWith(excluded)
+          && (path.length() == excluded.length()
+              || excluded.endsWith("/")
+              || path.charAt(excluded.length()) == '/')) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
    * Starts serving {@code request}; call before the framework's handler runs, and make the returned
-   * operation current around it. {@code responseHeaders} receives the trace-id headers.
+   * operation current around it. {@code responseHeaders} receives the trace-id headers:
+   *
+   * <ul>
+   *   <li>{@code traceresponse} (W3C Trace Context level 2), {@code 00-<trace id>-<span id>-<flags>}, whose
+   *       sampled flag ({@code 01}) is set only when this span is recorded and sampled, so the caller knows
+   *       whether the trace can be found ({@code -00} otherwise; level 2's random flag, {@code 02}, is
+   *       kept);
+   *   <li>the trace-id header ({@code X-Trace-Id} unless configured otherwise) on every response, sampled
+   *       or not: the service's log lines carry the trace id even when the trace is not kept, so the id
+   *       still finds the request's logs.
+   * </ul>
    */
   public Operation start(HttpServerRequest request, ResponseHeaderSetter responseHeaders) {
     String method = method(request);
@@ -93,9 +135,15 @@ public final class HttpServerHandler {
     SpanContext context = operation.span().getSpanContext();
     if (context.isValid()) {
       try {
+        // A span that does not record (a tracer shut down or disabled hands back the caller's context as is)
+        // may still carry the caller's sampled flag: only a span recorded and sampled here says so. Other
+        // flags (level 2's random-trace-id bit) are kept.
+        TraceFlags flags = context.getTraceFlags();
+        if (flags.isSampled() && !span.isRecording()) {
+          flags = TraceFlags.fromByte((byte) (flags.asByte() & ~TraceFlags.getSampled().asByte()));
+        }
         responseHeaders.set(
-            "traceresponse",
-            "00-" + context.getTraceId() + "-" + context.getSpanId() + "-" + context.getTraceFlags().asHex());
+            "traceresponse", "00-" + context.getTraceId() + "-" + context.getSpanId() + "-" + flags.asHex());
         if (!config.traceIdHeader().isEmpty()) {
           responseHeaders.set(config.traceIdHeader(), context.getTraceId());
         }
@@ -161,8 +209,9 @@ public final class HttpServerHandler {
         }
       }
       boolean failed = status >= 500 || status <= 0;
-      String errorType = error != null ? error.getClass().getName() : (failed ? statusText(status) : null);
-      String exception = error == null ? "None" : error.getClass().getSimpleName();
+      Throwable cause = error == null ? null : SpanErrors.unwrap(error);
+      String errorType = cause != null ? cause.getClass().getName() : (failed ? statusText(status) : null);
+      String exception = cause == null ? "None" : exceptionTag(cause);
       String outcome = status > 0 ? Outcome.forStatus(status).name() : "UNKNOWN";
       Timer timer = timer(method, uri(route, status), statusTag(status), outcome, exception);
       int finalStatus = status;
@@ -203,6 +252,20 @@ public final class HttpServerHandler {
   }
 
   private record TimerKey(String method, String uri, String status, String outcome, String exception) {}
+
+  /**
+   * The {@code exception} tag: the class's simple name, or for a class without one (an anonymous class) its
+   * name without the package ({@code OrderService$1}), never empty.
+   */
+  static String exceptionTag(Throwable error) {
+    Class<?> type = error.getClass();
+    String simple = type.getSimpleName();
+    if (!simple.isEmpty()) {
+      return simple;
+    }
+    String name = type.getName();
+    return name.substring(name.lastIndexOf('.') + 1);
+  }
 
   /**
    * Runs {@code line} with the route and method in the log context ({@code http.route},

@@ -22,6 +22,14 @@ import java.util.Objects;
  * }</pre>
  */
 public final class ObsHttp {
+  /**
+   * The paths left out of tracing and metrics unless {@link Builder#excludePaths} says otherwise: the metrics
+   * route and the usual health checks, {@code /metrics}, {@code /health}, {@code /healthz}, {@code /healthy},
+   * {@code /ready}, {@code /readyz} and {@code /livez} (each with the paths below it).
+   */
+  public static final List<String> DEFAULT_EXCLUDED_PATHS =
+      List.of("/metrics", "/health", "/healthz", "/healthy", "/ready", "/readyz", "/livez");
+
   private final Obs obs;
   private final String traceIdHeader;
   private final List<String> requestHeaders;
@@ -29,6 +37,7 @@ public final class ObsHttp {
   private final boolean percentileHistogram;
   private final List<Duration> serviceLevelObjectives;
   private final boolean clientErrorsAtWarn;
+  private final List<String> excludedPaths;
   private final HttpServerHandler serverHandler;
   private final HttpClientHandler clientHandler;
 
@@ -40,6 +49,7 @@ public final class ObsHttp {
     this.percentileHistogram = builder.percentileHistogram;
     this.serviceLevelObjectives = List.copyOf(builder.serviceLevelObjectives);
     this.clientErrorsAtWarn = builder.clientErrorsAtWarn;
+    this.excludedPaths = List.copyOf(builder.excludedPaths);
     this.serverHandler = new HttpServerHandler(this);
     this.clientHandler = new HttpClientHandler(this);
   }
@@ -93,6 +103,10 @@ public final class ObsHttp {
     return clientErrorsAtWarn;
   }
 
+  List<String> excludedPaths() {
+    return excludedPaths;
+  }
+
   /** Configures {@link ObsHttp}; every setting has a sensible default. */
   public static final class Builder {
     private final Obs obs;
@@ -102,6 +116,7 @@ public final class ObsHttp {
     private boolean percentileHistogram = true;
     private final List<Duration> serviceLevelObjectives = new ArrayList<>();
     private boolean clientErrorsAtWarn;
+    private List<String> excludedPaths = DEFAULT_EXCLUDED_PATHS;
 
     private Builder(Obs obs) {
       this.obs = Objects.requireNonNull(obs, "obs");
@@ -161,6 +176,32 @@ public final class ObsHttp {
     /** Logs 4xx responses at WARN instead of DEBUG. */
     public Builder logClientErrorsAtWarn(boolean warn) {
       this.clientErrorsAtWarn = warn;
+      return this;
+    }
+
+    /**
+     * The paths served without a span, a timer or a trace-id header: a Prometheus scrape every 15 seconds and
+     * a load balancer's health check every few seconds would otherwise outnumber real requests in the
+     * traces, the request rate and the latency histogram. An entry matches the path equal to it and every
+     * path below it ({@code /health} matches {@code /health} and {@code /health/db}, not
+     * {@code /healthcheck}); an entry ending in {@code /} matches every path that starts with it. Paths are
+     * compared as the client sent them (percent-encoding kept, case-sensitive), without the query string
+     * and, behind the servlet filter, without the application's context path.
+     *
+     * <p>Replaces the list, whose default is {@link #DEFAULT_EXCLUDED_PATHS}; {@code excludePaths()} with no
+     * argument traces and times every path. To add to the defaults, pass them too.
+     *
+     * @throws IllegalArgumentException when an entry does not start with {@code /}
+     */
+    public Builder excludePaths(String... pathsOrPrefixes) {
+      List<String> paths = new ArrayList<>(pathsOrPrefixes.length);
+      for (String path : pathsOrPrefixes) {
+        if (!Objects.requireNonNull(path, "path").startsWith("/")) {
+          throw new IllegalArgumentException("an excluded path starts with /: " + path);
+        }
+        paths.add(path);
+      }
+      this.excludedPaths = List.copyOf(paths);
       return this;
     }
 

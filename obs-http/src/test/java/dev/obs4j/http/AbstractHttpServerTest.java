@@ -13,6 +13,7 @@ import dev.obs4j.http.jdk.ObsHttpServerFilter;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.sdk.trace.IdGenerator;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -49,6 +50,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /fail}: a 500 response; {@code GET /bad}: a 400 response;
  *   <li>{@code GET /async}: answers 200 {@code async} from another thread after 50 ms;
  *   <li>{@code GET /user}: sets the user id, logs, calls the downstream service, answers its body;
+ *   <li>{@code GET /health}: 200 {@code ok} (a health check, excluded by default);
+ *   <li>{@code GET /anonymous}: the handler throws an instance of an anonymous exception class;
  *   <li>anything else: 404.
  * </ul>
  */
@@ -91,6 +94,18 @@ public abstract class AbstractHttpServerTest {
     /** GET /boom. */
     public void boom() {
       throw new IllegalStateException("boom");
+    }
+
+    /** GET /health. */
+    public String health() {
+      return "ok";
+    }
+
+    /** GET /anonymous: an exception whose class has no simple name. */
+    public void anonymous() {
+      throw new IllegalStateException("anonymous") {
+        private static final long serialVersionUID = 1L;
+      };
     }
 
     /** The body /async answers with, after 50 ms. */
@@ -344,6 +359,58 @@ public abstract class AbstractHttpServerTest {
     // and the user id does not leak into the next request on the same threads
     get("/hello");
     assertThat(Recorder.logLines(l -> "hello handler".equals(l.get("message")) && l.containsKey("user.id"))).isEmpty();
+  }
+
+  @Test
+  void excludedPath_healthCheck_getsNoSpanNoTimerAndNoTraceHeaders() throws Exception {
+    HttpResponse<String> health = get("/health", "traceparent", "00-" + TRACE + "-" + SPAN + "-01");
+    assertThat(health.statusCode()).isEqualTo(200);
+    assertThat(health.body()).isEqualTo("ok");
+    assertThat(health.headers().firstValue("X-Trace-Id")).isEmpty();
+    assertThat(health.headers().firstValue("traceresponse")).isEmpty();
+    get("/hello");
+    assertThat(service.server().getName()).isEqualTo("GET /hello"); // the only server span
+    assertThat(service.obs.meterRegistry().find("http.server.requests").tag("uri", "/health").timers()).isEmpty();
+  }
+
+  /** The sampled bit of a {@code traceresponse} header's flags. */
+  private static boolean sampledFlag(String traceresponse) {
+    return (Integer.parseInt(traceresponse.substring(traceresponse.length() - 2), 16) & 1) == 1;
+  }
+
+  @Test
+  void traceresponse_saysSampledOnlyForASampledSpan_andXTraceIdIsOnEveryResponse() throws Exception {
+    String sampledTrace = IdGenerator.random().generateTraceId();
+    HttpResponse<String> sampled = get("/hello", "traceparent", "00-" + sampledTrace + "-" + SPAN + "-01");
+    SpanData span = service.server();
+    assertThat(sampled.headers().firstValue("traceresponse")).hasValueSatisfying(v -> {
+      assertThat(v).startsWith("00-" + sampledTrace + "-" + span.getSpanId() + "-");
+      assertThat(sampledFlag(v)).isTrue();
+    });
+    assertThat(sampled.headers().firstValue("X-Trace-Id")).hasValue(sampledTrace);
+
+    service.spans.reset();
+    String unsampledTrace = IdGenerator.random().generateTraceId();
+    HttpResponse<String> unsampled = get("/hello", "traceparent", "00-" + unsampledTrace + "-" + SPAN + "-00");
+    assertThat(unsampled.statusCode()).isEqualTo(200);
+    assertThat(unsampled.headers().firstValue("traceresponse")).hasValueSatisfying(v -> {
+      assertThat(v).startsWith("00-" + unsampledTrace + "-");
+      assertThat(sampledFlag(v)).isFalse();
+    });
+    // not kept, yet the id still finds the request's log lines
+    assertThat(unsampled.headers().firstValue("X-Trace-Id")).hasValue(unsampledTrace);
+    assertThat(Recorder.logLines(l -> "hello handler".equals(l.get("message")) && unsampledTrace.equals(l.get("trace.id"))))
+        .hasSize(1);
+  }
+
+  @Test
+  void anonymousExceptionClass_tagsTheMetricWithItsName_neverEmpty() throws Exception {
+    assertThat(get("/anonymous").statusCode()).isEqualTo(500);
+    SpanData span = service.server();
+    assertThat(attr(span, "error.type")).isEqualTo("dev.obs4j.http.AbstractHttpServerTest$App$1");
+    assertThat(service.obs.meterRegistry().find("http.server.requests").tag("uri", "/anonymous").timers())
+        .singleElement()
+        .satisfies(t -> assertThat(t.getId().getTag("exception")).isEqualTo("AbstractHttpServerTest$App$1"));
   }
 
   // ---- a mixed fleet: what real peers send, with obs4j's defaults ----

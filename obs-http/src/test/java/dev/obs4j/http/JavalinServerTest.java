@@ -43,6 +43,8 @@ class JavalinServerTest extends AbstractHttpServerTest {
                       "/async",
                       ctx -> ctx.future(() -> CompletableFuture.supplyAsync(app::slow).thenAccept(ctx::result)));
                   cfg.routes.get("/user", ctx -> ctx.result(app.user()));
+                  cfg.routes.get("/health", ctx -> ctx.result(app.health()));
+                  cfg.routes.get("/anonymous", ctx -> app.anonymous());
                   cfg.routes.get("/teapot", ctx -> {
                     throw new TeapotException();
                   });
@@ -73,9 +75,12 @@ class JavalinServerTest extends AbstractHttpServerTest {
     get("/hello");
     HttpResponse<String> text = get("/metrics");
     assertThat(text.statusCode()).isEqualTo(200);
+    assertThat(text.headers().firstValue("X-Trace-Id")).isEmpty(); // excluded by default: scrapes are not traffic
+
     assertThat(text.body()).contains("http_server_requests_seconds_count{exception=\"None\",method=\"GET\"");
     HttpResponse<String> open = get("/metrics", "Accept", "application/openmetrics-text; version=1.0.0");
     assertThat(open.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("application/openmetrics-text"));
     assertThat(open.body()).contains("trace_id=").endsWith("# EOF\n");
+    assertThat(open.body()).doesNotContain("uri=\"/metrics\"");
   }
 }

@@ -45,6 +45,8 @@ class JdkHttpServerTest extends AbstractHttpServerTest {
     route(server, filter, "/fail", e -> { respond(e, 500, "failed"); return null; });
     route(server, filter, "/bad", e -> { respond(e, 400, "bad"); return null; });
     route(server, filter, "/user", e -> app.user());
+    route(server, filter, "/health", e -> app.health());
+    route(server, filter, "/anonymous", e -> { app.anonymous(); return null; });
     server.start();
     return new Started(server.getAddress().getPort(), () -> server.stop(0));
   }

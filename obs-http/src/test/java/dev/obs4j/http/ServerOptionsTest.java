@@ -25,7 +25,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** Opt-in header capture, the refusal of secrets, SLO buckets and the in-flight gauge. */
+/** Opt-in header capture, the refusal of secrets, SLO buckets, the in-flight gauge, excluded paths, traceresponse. */
 class ServerOptionsTest {
 
   @Test
@@ -87,5 +87,87 @@ class ServerOptionsTest {
       assertThatThrownBy(() -> ObsHttp.builder(service.obs).captureResponseHeaders("Set-Cookie"))
           .isInstanceOf(IllegalArgumentException.class);
     }
+  }
+
+  @Test
+  void excludePaths_defaultsAreTheMetricsRouteAndHealthChecks_matchedBySegment() {
+    try (Recorder service = new Recorder("options")) {
+      HttpServerHandler defaults = ObsHttp.create(service.obs).serverHandler();
+      assertThat(ObsHttp.DEFAULT_EXCLUDED_PATHS)
+          .containsExactly("/metrics", "/health", "/healthz", "/healthy", "/ready", "/readyz", "/livez");
+      for (String path : List.of("/metrics", "/health", "/health/db", "/healthz", "/healthy", "/ready", "/readyz",
+          "/livez", "/livez/ping")) {
+        assertThat(defaults.excludes(path)).as(path).isTrue();
+      }
+      for (String path : List.of("/", "/healthcheck", "/metricsx", "/orders/health", "/live", "/Health")) {
+        assertThat(defaults.excludes(path)).as(path).isFalse();
+      }
+
+      HttpServerHandler custom = ObsHttp.builder(service.obs).excludePaths("/internal", "/static/").build().serverHandler();
+      assertThat(custom.excludes("/internal")).isTrue();
+      assertThat(custom.excludes("/internal/jobs")).isTrue();
+      assertThat(custom.excludes("/internals")).isFalse();
+      assertThat(custom.excludes("/static/app.css")).isTrue();
+      assertThat(custom.excludes("/static")).isFalse();
+      assertThat(custom.excludes("/health")).as("the list replaces the defaults").isFalse();
+
+      HttpServerHandler none = ObsHttp.builder(service.obs).excludePaths().build().serverHandler();
+      assertThat(none.excludes("/metrics")).isFalse();
+      assertThat(none.excludes("/health")).isFalse();
+
+      assertThatThrownBy(() -> ObsHttp.builder(service.obs).excludePaths("health"))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("health");
+    }
+  }
+
+  @Test
+  void excludePaths_emptied_healthChecksAreTracedAgain() throws Exception {
+    try (Recorder service = new Recorder("options")) {
+      ObsHttp http = ObsHttp.builder(service.obs).excludePaths().build();
+      HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+      server.createContext("/health", exchange -> {
+        exchange.sendResponseHeaders(204, -1);
+        exchange.close();
+      }).getFilters().add(ObsHttpServerFilter.create(http));
+      server.start();
+      try {
+        HttpResponse<Void> response = HttpClient.newHttpClient().send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/health")).build(),
+            HttpResponse.BodyHandlers.discarding());
+        assertThat(response.headers().firstValue("X-Trace-Id")).isPresent();
+      } finally {
+        server.stop(0);
+      }
+      assertThat(service.server().getName()).isEqualTo("GET /health");
+    }
+  }
+
+  @Test
+  void traceresponse_isNotSampled_whenTheSpanIsNotRecorded_butXTraceIdStays() throws Exception {
+    String trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    Recorder service = new Recorder("closing");
+    ObsHttp http = ObsHttp.create(service.obs);
+    HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    server.createContext("/hello", exchange -> {
+      exchange.sendResponseHeaders(204, -1);
+      exchange.close();
+    }).getFilters().add(ObsHttpServerFilter.create(http));
+    server.start();
+    // Shut down (a graceful stop still serving its last requests): the tracer hands back the caller's
+    // context as a span that records nothing, with the caller's sampled flag.
+    service.close();
+    try {
+      HttpResponse<Void> response = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/hello"))
+              .header("traceparent", "00-" + trace + "-00f067aa0ba902b7-01").build(),
+          HttpResponse.BodyHandlers.discarding());
+      assertThat(response.statusCode()).isEqualTo(204);
+      assertThat(response.headers().firstValue("traceresponse"))
+          .hasValueSatisfying(v -> assertThat(v).startsWith("00-" + trace + "-").endsWith("-00")); // the caller's flags were 01
+      assertThat(response.headers().firstValue("X-Trace-Id")).hasValue(trace);
+    } finally {
+      server.stop(0);
+    }
+    assertThat(service.spans.getFinishedSpanItems()).isEmpty();
   }
 }

@@ -15,6 +15,7 @@ import java.net.ProxySelector;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -26,7 +27,9 @@ import javax.net.ssl.SSLParameters;
 /**
  * A {@link HttpClient} that traces every {@code send} and {@code sendAsync}: a CLIENT span under the current
  * span, the trace headers of every configured propagator (and the business fields as baggage), and the
- * {@code http.client.requests} timer. A drop-in for the client it wraps.
+ * {@code http.client.requests} timer. A drop-in for the client it wraps: every other method is the wrapped
+ * client's, and cancelling the future {@code sendAsync} returns cancels the exchange, as it does on the JDK's
+ * own client.
  *
  * <pre>{@code
  * HttpClient client = ObsHttpClient.wrap(ObsHttp.create(obs), HttpClient.newHttpClient());
@@ -83,12 +86,35 @@ public final class ObsHttpClient extends HttpClient {
       throw e;
     }
     Context caller = Context.current();
-    return future.whenComplete(
+    // The span ends on a stage of its own, which only the exchange completes: a stage the caller can
+    // cancel would skip the action.
+    CompletableFuture<HttpResponse<T>> ended =
+        future.whenComplete(
+            (response, error) -> {
+              try (Scope ignored = caller.makeCurrent()) {
+                handler.end(call, response == null ? -1 : response.statusCode(), error);
+              }
+            });
+    CompletableFuture<HttpResponse<T>> result = ended.thenApply(response -> response);
+    // When the caller cancels the result (or completes it, with orTimeout say) before the exchange is done,
+    // cancel the client's own future, which aborts the exchange and closes its connection; the exchange's
+    // CancellationException then ends the span.
+    result.whenComplete(
         (response, error) -> {
-          try (Scope ignored = caller.makeCurrent()) {
-            handler.end(call, response == null ? -1 : response.statusCode(), error);
+          if (!future.isDone()) {
+            future.cancel(true);
           }
         });
+    return result;
+  }
+
+  /**
+   * The wrapped client's WebSocket builder. The opening handshake is not traced: a WebSocket is a long-lived
+   * connection, not a request.
+   */
+  @Override
+  public WebSocket.Builder newWebSocketBuilder() {
+    return delegate.newWebSocketBuilder();
   }
 
   @Override

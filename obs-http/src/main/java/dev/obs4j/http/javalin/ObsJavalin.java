@@ -28,7 +28,8 @@ import org.eclipse.jetty.ee10.servlet.FilterHolder;
  * });
  * }</pre>
  *
- * <p>Javalin has one handler wrapper; this plugin sets it.
+ * <p>Javalin has one handler wrapper; this plugin sets it. The metrics route and the health checks are not
+ * traced or timed ({@link ObsHttp.Builder#excludePaths}).
  */
 public final class ObsJavalin extends Plugin<Void> {
   private final ObsHttp http;
@@ -48,7 +49,7 @@ public final class ObsJavalin extends Plugin<Void> {
     FilterHolder holder = new FilterHolder(filter);
     holder.setAsyncSupported(true); // Javalin answers ctx.future(...) with servlet async
     state.jetty.modifyServletContextHandler(
-        handler -> handler.addFilter(holder, "/*", EnumSet.of(DispatcherType.REQUEST)));
+        handler -> handler.addFilter(holder, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC)));
     state.router.handlerWrapper(ObsJavalin::wrap);
   }
 

@@ -21,7 +21,8 @@ import org.jspecify.annotations.Nullable;
  * has contexts, not route templates: the route is the context path unless the handler names the template
  * with {@code ObsContext.setRoute("/orders/{id}")}. Add it to every context, including a {@code "/"} context
  * that answers 404, so unknown paths are counted too. When a handler throws before it responds, the filter
- * answers 500 (the JDK server itself would just close the connection) and rethrows.
+ * answers 500 (the JDK server itself would just close the connection) and rethrows. Paths excluded with
+ * {@link ObsHttp.Builder#excludePaths} (by default the metrics route and the health checks) pass untouched.
  *
  * <pre>{@code
  * server.createContext("/orders/", handler).getFilters().add(ObsHttpServerFilter.create(http));
@@ -42,6 +43,10 @@ public final class ObsHttpServerFilter extends Filter {
   @Override
   public void doFilter(HttpExchange exchange, Chain chain) throws IOException {
     Request request = new Request(exchange);
+    if (handler.excludes(request.path())) {
+      chain.doFilter(exchange); // a health check or the metrics route: not traced, not timed
+      return;
+    }
     Operation operation = handler.start(request, (name, value) -> exchange.getResponseHeaders().set(name, value));
     Throwable error = null;
     try (Scope ignored = operation.makeCurrent()) {

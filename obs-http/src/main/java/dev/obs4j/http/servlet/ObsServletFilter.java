@@ -9,11 +9,13 @@ import dev.obs4j.http.HttpServerRequest;
 import dev.obs4j.http.HttpServerResponse;
 import dev.obs4j.http.ObsHttp;
 import dev.obs4j.instrument.Operation;
+import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Scope;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
+import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
@@ -28,10 +30,21 @@ import org.jspecify.annotations.Nullable;
 /**
  * A Jakarta Servlet filter that traces and times every request through {@link HttpServerHandler}. An async
  * request ends its span when the request completes. The route is what a framework left in the request
- * attribute {@value #ROUTE_ATTRIBUTE}, else the servlet mapping's pattern.
+ * attribute {@value #ROUTE_ATTRIBUTE}, else the servlet mapping's pattern. Paths excluded with
+ * {@link ObsHttp.Builder#excludePaths} (matched without the context path) pass untouched.
+ *
+ * <p>Map it for {@code REQUEST} and {@code ASYNC} dispatches (and set it async-supported): a request the
+ * application re-dispatches with {@code AsyncContext.dispatch} then runs inside the request's context (its
+ * log lines carry the trace id, its spans nest under the request's) without a second SERVER span.
+ *
+ * <p>The error recorded is what the chain threw, else what a framework left in {@value #ERROR_ATTRIBUTE},
+ * else what the container left in {@code jakarta.servlet.error.exception}; a {@link ServletException} that
+ * only wraps another exception is recorded as the exception it wraps.
  *
  * <pre>{@code
- * context.addFilter(new FilterHolder(ObsServletFilter.create(ObsHttp.create(obs))), "/*", EnumSet.of(DispatcherType.REQUEST));
+ * FilterHolder filter = new FilterHolder(ObsServletFilter.create(ObsHttp.create(obs)));
+ * filter.setAsyncSupported(true);
+ * context.addFilter(filter, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
  * }</pre>
  */
 public final class ObsServletFilter implements Filter {
@@ -42,6 +55,7 @@ public final class ObsServletFilter implements Filter {
   public static final String ERROR_ATTRIBUTE = "dev.obs4j.http.error";
 
   private static final String OPERATION_ATTRIBUTE = "dev.obs4j.http.operation";
+  private static final String DISPATCH_ERROR_ATTRIBUTE = "dev.obs4j.http.dispatch.error";
 
   private final HttpServerHandler handler;
   private final boolean routeFromMapping;
@@ -67,15 +81,21 @@ public final class ObsServletFilter implements Filter {
   @Override
   public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
       throws IOException, ServletException {
-    if (!(req instanceof HttpServletRequest)
-        || !(res instanceof HttpServletResponse)
-        || req.getAttribute(OPERATION_ATTRIBUTE) != null) {
-      chain.doFilter(req, res); // not HTTP, or a nested dispatch of a request already traced
+    if (!(req instanceof HttpServletRequest) || !(res instanceof HttpServletResponse)) {
+      chain.doFilter(req, res); // not HTTP
+      return;
+    }
+    if (req.getAttribute(OPERATION_ATTRIBUTE) instanceof Operation) {
+      redispatch((Operation) req.getAttribute(OPERATION_ATTRIBUTE), req, res, chain);
       return;
     }
     HttpServletRequest request = (HttpServletRequest) req;
     HttpServletResponse response = (HttpServletResponse) res;
     Request wrapped = new Request(request, routeFromMapping);
+    if (handler.excludes(wrapped.pathInApplication())) {
+      chain.doFilter(req, res); // a health check or the metrics route: not traced, not timed
+      return;
+    }
     Operation operation = handler.start(wrapped, response::setHeader);
     request.setAttribute(OPERATION_ATTRIBUTE, operation);
     Throwable error = null;
@@ -93,12 +113,51 @@ public final class ObsServletFilter implements Filter {
     }
   }
 
+  /**
+   * A request already traced, dispatched again: forward and include run on the request's thread, inside its
+   * context already; an async dispatch ({@code AsyncContext.dispatch}) or an error dispatch runs on a
+   * container thread with nothing current, so the request's operation is made current there.
+   */
+  private static void redispatch(Operation operation, ServletRequest req, ServletResponse res, FilterChain chain)
+      throws IOException, ServletException {
+    if (Span.current().getSpanContext().isValid()) {
+      chain.doFilter(req, res);
+      return;
+    }
+    try (Scope ignored = operation.makeCurrent()) {
+      chain.doFilter(req, res);
+    } catch (IOException | ServletException | RuntimeException | Error e) {
+      req.setAttribute(DISPATCH_ERROR_ATTRIBUTE, e); // the span ends when the async request completes
+      throw e;
+    }
+  }
+
   private void end(Operation operation, Request request, HttpServletResponse response, @Nullable Throwable error) {
     Throwable cause = error;
-    if (cause == null && request.request.getAttribute(ERROR_ATTRIBUTE) instanceof Throwable) {
-      cause = (Throwable) request.request.getAttribute(ERROR_ATTRIBUTE);
+    if (cause == null) {
+      cause = throwable(request.request, DISPATCH_ERROR_ATTRIBUTE);
     }
-    handler.end(operation, HttpServerResponse.of(request, response.getStatus(), response::getHeader), cause);
+    if (cause == null) {
+      cause = throwable(request.request, ERROR_ATTRIBUTE);
+    }
+    if (cause == null) {
+      cause = throwable(request.request, RequestDispatcher.ERROR_EXCEPTION);
+    }
+    handler.end(operation, HttpServerResponse.of(request, response.getStatus(), response::getHeader), unwrap(cause));
+  }
+
+  private static @Nullable Throwable throwable(HttpServletRequest request, String attribute) {
+    Object value = request.getAttribute(attribute);
+    return value instanceof Throwable ? (Throwable) value : null;
+  }
+
+  /** The exception a {@link ServletException} wraps (a servlet may only throw those and IOExceptions). */
+  static @Nullable Throwable unwrap(@Nullable Throwable error) {
+    Throwable t = error;
+    for (int depth = 0; t instanceof ServletException && t.getCause() != null && depth < 16; depth++) {
+      t = t.getCause();
+    }
+    return t;
   }
 
   /** Ends the span of an async request once, whichever of complete, error or timeout comes first. */
@@ -156,6 +215,15 @@ public final class ObsServletFilter implements Filter {
     public String path() {
       String uri = request.getRequestURI();
       return uri == null ? "/" : uri;
+    }
+
+    /** The path without the application's context path, which excluded paths are matched against. */
+    String pathInApplication() {
+      String path = path();
+      String context = request.getContextPath();
+      return context == null || context.isEmpty() || !path.startsWith(context)
+          ? path
+          : path.substring(context.length());
     }
 
     @Override
