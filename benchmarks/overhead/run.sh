@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Copyright The obs4j Authors
+# SPDX-License-Identifier: Apache-2.0
+#
+# What obs4j costs a running service, side by side with the bare application and the OpenTelemetry Java
+# agent, in the same run on one machine. The server is pinned to core 0 and wrk to core 1; configurations
+# are interleaved over ROUNDS rounds. For each configuration and route: throughput, CPU per request
+# (utime+stime from /proc/PID/stat over the requests served), p50/p99 latency, allocation per request
+# (bytes allocated by the server's threads), time from start to the first 200, and RSS after load.
+#
+#   benchmarks/overhead/run.sh                      # ROUNDS=3 DURATION=20 WARMUP=10 by default
+#   ROUNDS=1 DURATION=5 WARMUP=3 CONFIGS="bare obs4j-jaeger" benchmarks/overhead/run.sh   # a quick look
+#
+# Needs: a JDK 17, Maven, taskset, curl, python3, wrk (installed with apt-get when missing). Loopback only.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-20}
+WARMUP=${WARMUP:-10}
+CONNECTIONS=${CONNECTIONS:-32}
+CONFIGS=${CONFIGS:-"bare obs4j-otlp obs4j-jaeger obs4j-ratio agent-otlp"}
+AGENT_VERSION=2.33.1
+OUT=${OUT:-benchmarks/overhead/results}
+mkdir -p "$OUT"
+RESULTS="$OUT/runs.csv"
+
+if ! command -v wrk >/dev/null 2>&1; then
+  sudo=""; [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq wrk >/dev/null
+fi
+if [[ $(nproc) -lt 2 ]]; then echo "needs two cores: the server on one, wrk on the other" >&2; exit 1; fi
+
+echo "building the app (mvn -q -DskipTests package -pl benchmarks/overhead-app -am)"
+mvn -B -q -ntp -DskipTests package -pl benchmarks/overhead-app -am
+APP=benchmarks/overhead-app/target/overhead-app.jar
+AGENT="$OUT/opentelemetry-javaagent-$AGENT_VERSION.jar"
+if [[ ! -f "$AGENT" ]]; then
+  mvn -B -q -ntp dependency:copy -Dartifact=io.opentelemetry.javaagent:opentelemetry-javaagent:$AGENT_VERSION \
+    -DoutputDirectory="$OUT" -Dmdep.stripVersion=false
+fi
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+OTLP_PORT=$(free_port); UDP_PORT=$(free_port); APP_PORT=$(free_port)
+java -Xmx256m -cp "$APP" dev.obs4j.benchmarks.overhead.Sinks "$OTLP_PORT" "$UDP_PORT" > "$OUT/sinks.log" 2>&1 &
+SINKS=$!
+trap 'kill $SINKS 2>/dev/null || true; [[ -n "${SERVER:-}" ]] && kill $SERVER 2>/dev/null || true' EXIT
+sleep 1
+
+# The same JVM flags for every configuration; only the instrumentation differs.
+JVM=(-Xms256m -Xmx256m -XX:+UseParallelGC)
+start_server() { # config
+  local env=(env -u OTEL_TRACES_EXPORTER -u OTEL_TRACES_SAMPLER -u OTEL_TRACES_SAMPLER_ARG)
+  case "$1" in
+    bare) cmd=(java "${JVM[@]}" -jar "$APP" --mode bare --port "$APP_PORT") ;;
+    obs4j-otlp) cmd=(env OTEL_TRACES_EXPORTER=otlp OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$OTLP_PORT"
+                     java "${JVM[@]}" -jar "$APP" --mode obs4j --port "$APP_PORT") ;;
+    obs4j-jaeger) cmd=(env OTEL_TRACES_EXPORTER=jaeger JAEGER_AGENT_HOST=127.0.0.1 JAEGER_AGENT_PORT="$UDP_PORT"
+                       java "${JVM[@]}" -jar "$APP" --mode obs4j --port "$APP_PORT") ;;
+    obs4j-ratio) cmd=(env OTEL_TRACES_EXPORTER=otlp OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$OTLP_PORT"
+                      OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.01
+                      java "${JVM[@]}" -jar "$APP" --mode obs4j --port "$APP_PORT") ;;
+    agent-otlp) cmd=(env OTEL_SERVICE_NAME=overhead-app OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$OTLP_PORT"
+                     OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf OTEL_METRICS_EXPORTER=none OTEL_LOGS_EXPORTER=none
+                     java "${JVM[@]}" -javaagent:"$AGENT" -jar "$APP" --mode bare --port "$APP_PORT") ;;
+    *) echo "unknown configuration $1" >&2; exit 2 ;;
+  esac
+  local t0; t0=$(date +%s%N)
+  "${env[@]}" taskset -c 0 "${cmd[@]}" > "$OUT/server-$1.log" 2>&1 &
+  SERVER=$!
+  until [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$APP_PORT/hello" || true) == 200 ]]; do
+    kill -0 $SERVER 2>/dev/null || { echo "server $1 died: $(tail -5 "$OUT/server-$1.log")" >&2; exit 1; }
+    sleep 0.02
+  done
+  START_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
+}
+ticks() { awk '{print $14 + $15}' "/proc/$SERVER/stat"; }
+allocated() { curl -s "http://127.0.0.1:$APP_PORT/_stats"; }
+rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$SERVER/status"; }
+HZ=$(getconf CLK_TCK)
+
+echo "round,config,route,rps,cpu_us_per_req,p50_ms,p99_ms,alloc_bytes_per_req,start_ms,rss_mb" > "$RESULTS"
+for round in $(seq 1 "$ROUNDS"); do
+  for config in $CONFIGS; do
+    start_server "$config"
+    taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" "http://127.0.0.1:$APP_PORT/orders/17" > /dev/null
+    taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" "http://127.0.0.1:$APP_PORT/hello" > /dev/null
+    for route in hello orders; do
+      path=/hello; [[ $route == orders ]] && path=/orders/17
+      t_before=$(ticks); a_before=$(allocated)
+      out=$(taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency "http://127.0.0.1:$APP_PORT$path")
+      t_after=$(ticks); a_after=$(allocated)
+      requests=$(echo "$out" | awk '/requests in/ {print $1}')
+      rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+      p50=$(echo "$out" | awk '$1=="50%" {print $2}')
+      p99=$(echo "$out" | awk '$1=="99%" {print $2}')
+      to_ms() { python3 -c "import sys,re; v=sys.argv[1]; n=float(re.match(r'[0-9.]+',v).group()); u=v[len(re.match(r'[0-9.]+',v).group()):]; print(round(n*{'us':0.001,'ms':1,'s':1000}[u],3))" "$1"; }
+      cpu=$(python3 -c "print(round(($t_after-$t_before)/$HZ*1e6/$requests, 2))")
+      alloc=$(python3 -c "print(round(($a_after-$a_before)/$requests))")
+      echo "$round,$config,$route,$rps,$cpu,$(to_ms "$p50"),$(to_ms "$p99"),$alloc,$START_MS,$(( $(rss_kb) / 1024 ))" | tee -a "$RESULTS"
+    done
+    kill $SERVER; wait $SERVER 2>/dev/null || true; SERVER=""
+  done
+done
+
+python3 - "$RESULTS" <<'PY' | tee "$OUT/summary.md"
+import csv, statistics, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+def med(config, route, key):
+    return statistics.median(float(r[key]) for r in rows if r["config"] == config and r["route"] == route)
+configs = list(dict.fromkeys(r["config"] for r in rows))
+print("| configuration | route | req/s (x bare) | CPU µs/req (x bare) | p50 ms | p99 ms | alloc B/req (+bare) | start ms (+bare) | RSS MB (+bare) |")
+print("|---|---|---|---|---|---|---|---|---|")
+for c in configs:
+    for route in ("hello", "orders"):
+        if not any(r["config"] == c and r["route"] == route for r in rows):
+            continue
+        def v(k): return med(c, route, k)
+        def b(k): return med("bare", route, k) if "bare" in configs else float("nan")
+        print(f"| {c} | {route} | {v('rps'):.0f} ({v('rps')/b('rps'):.2f}x) | {v('cpu_us_per_req'):.1f} ({v('cpu_us_per_req')/b('cpu_us_per_req'):.2f}x) "
+              f"| {v('p50_ms'):.2f} | {v('p99_ms'):.2f} | {v('alloc_bytes_per_req'):.0f} ({v('alloc_bytes_per_req')-b('alloc_bytes_per_req'):+.0f}) "
+              f"| {v('start_ms'):.0f} ({v('start_ms')-b('start_ms'):+.0f}) | {v('rss_mb'):.0f} ({v('rss_mb')-b('rss_mb'):+.0f}) |")
+PY
