@@ -28,8 +28,11 @@ import org.jspecify.annotations.Nullable;
  * carry. Extract only: injecting is the configured composite's job.
  */
 public final class ExtractingPropagator implements TextMapPropagator {
-  private final List<TextMapPropagator> traceFormats;
-  private final List<TextMapPropagator> baggageFormats;
+  /** Each propagator once, so one that carries both (Jaeger) reads the carrier once per request. */
+  private final TextMapPropagator[] formats;
+  /** Indexes into {@link #formats}: trace formats by precedence; baggage formats, least trusted first. */
+  private final int[] traceOrder;
+  private final int[] baggageOrder;
   private final Set<String> fields = new LinkedHashSet<>();
 
   /**
@@ -37,10 +40,24 @@ public final class ExtractingPropagator implements TextMapPropagator {
    * (later ones win a key). A propagator may be in both lists (Jaeger carries both).
    */
   public ExtractingPropagator(List<TextMapPropagator> traceFormats, List<TextMapPropagator> baggageFormats) {
-    this.traceFormats = List.copyOf(traceFormats);
-    this.baggageFormats = List.copyOf(baggageFormats);
-    traceFormats.forEach(p -> fields.addAll(p.fields()));
-    baggageFormats.forEach(p -> fields.addAll(p.fields()));
+    List<TextMapPropagator> distinct = new ArrayList<>();
+    this.traceOrder = indexes(traceFormats, distinct);
+    this.baggageOrder = indexes(baggageFormats, distinct);
+    this.formats = distinct.toArray(new TextMapPropagator[0]);
+    distinct.forEach(p -> fields.addAll(p.fields()));
+  }
+
+  private static int[] indexes(List<TextMapPropagator> wanted, List<TextMapPropagator> distinct) {
+    int[] out = new int[wanted.size()];
+    for (int i = 0; i < out.length; i++) {
+      int at = distinct.indexOf(wanted.get(i));
+      if (at < 0) {
+        distinct.add(wanted.get(i));
+        at = distinct.size() - 1;
+      }
+      out[i] = at;
+    }
+    return out;
   }
 
   @Override
@@ -55,29 +72,36 @@ public final class ExtractingPropagator implements TextMapPropagator {
 
   @Override
   public <C> Context extract(Context context, @Nullable C carrier, TextMapGetter<C> getter) {
+    Context[] read = new Context[formats.length];
     Context result = context;
-    for (TextMapPropagator format : traceFormats) {
-      SpanContext parent = Span.fromContext(format.extract(Context.root(), carrier, getter)).getSpanContext();
+    for (int i : traceOrder) {
+      SpanContext parent = Span.fromContext(read(i, read, carrier, getter)).getSpanContext();
       if (parent.isValid()) {
         result = result.with(Span.wrap(parent));
         break;
       }
     }
-    List<Baggage> found = new ArrayList<>(baggageFormats.size());
-    for (TextMapPropagator format : baggageFormats) {
-      Baggage baggage = Baggage.fromContext(format.extract(Context.root(), carrier, getter));
+    BaggageBuilder merged = null;
+    for (int i : baggageOrder) {
+      Baggage baggage = Baggage.fromContext(read(i, read, carrier, getter));
       if (!baggage.isEmpty()) {
-        found.add(baggage);
+        if (merged == null) {
+          merged = Baggage.fromContext(context).toBuilder();
+        }
+        BaggageBuilder into = merged;
+        baggage.forEach((key, entry) -> into.put(key, entry.getValue(), entry.getMetadata()));
       }
     }
-    if (!found.isEmpty()) {
-      BaggageBuilder merged = Baggage.fromContext(context).toBuilder();
-      for (Baggage baggage : found) {
-        baggage.forEach((key, entry) -> merged.put(key, entry.getValue(), entry.getMetadata()));
-      }
-      result = result.with(merged.build());
+    return merged == null ? result : result.with(merged.build());
+  }
+
+  private <C> Context read(int format, Context[] read, @Nullable C carrier, TextMapGetter<C> getter) {
+    Context context = read[format];
+    if (context == null) {
+      context = formats[format].extract(Context.root(), carrier, getter);
+      read[format] = context;
     }
-    return result;
+    return context;
   }
 
   @Override

@@ -12,12 +12,11 @@ import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.context.propagation.TextMapSetter;
 import java.util.Collection;
-import java.util.LinkedHashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -176,13 +175,23 @@ public final class Propagation {
         if (own == null) {
           return List.of();
         }
-        Set<String> lower = new LinkedHashSet<>();
-        for (String name : own) {
-          if (name != null) {
-            lower.add(name.toLowerCase(Locale.ROOT));
-          }
-        }
-        return lower;
+        // Lower-cased as they are read, without a copy: only Jaeger's propagator walks them, on every
+        // request (toLowerCase returns the same string when it is lower-case already).
+        return () -> {
+          Iterator<String> it = own.iterator();
+          return new Iterator<String>() {
+            @Override
+            public boolean hasNext() {
+              return it.hasNext();
+            }
+
+            @Override
+            public String next() {
+              String name = it.next();
+              return name == null ? "" : name.toLowerCase(Locale.ROOT);
+            }
+          };
+        };
       }
 
       @Override

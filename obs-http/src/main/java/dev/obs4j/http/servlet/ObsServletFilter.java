@@ -250,8 +250,10 @@ public final class ObsServletFilter implements Filter {
 
     @Override
     public Iterable<String> headerNames() {
-      java.util.Enumeration<String> names = request.getHeaderNames();
-      return names == null ? java.util.List.of() : java.util.Collections.list(names);
+      return () -> {
+        java.util.Enumeration<String> names = request.getHeaderNames();
+        return names == null ? java.util.Collections.emptyIterator() : names.asIterator();
+      };
     }
 
     @Override
