@@ -8,6 +8,7 @@ import dev.obs4j.internal.BoundedSpanProcessor;
 import dev.obs4j.internal.MetricsServer;
 import dev.obs4j.internal.OtelExemplarContext;
 import dev.obs4j.internal.SelfMetrics;
+import dev.obs4j.internal.SpanLimitsSetup;
 import dev.obs4j.internal.Settings;
 import dev.obs4j.internal.TracedProxy;
 import dev.obs4j.instrument.Operations;
@@ -46,6 +47,7 @@ import io.opentelemetry.sdk.trace.ReadWriteSpan;
 import io.opentelemetry.sdk.trace.ReadableSpan;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.SdkTracerProviderBuilder;
+import io.opentelemetry.sdk.trace.SpanLimits;
 import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
@@ -122,6 +124,7 @@ public final class Obs implements AutoCloseable {
     int maxBatch = settings.intInRange("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", 512, 1, 10_000_000);
     Duration delay = settings.millis("OTEL_BSP_SCHEDULE_DELAY", Duration.ofSeconds(5), 0, 3_600_000);
     Duration exportTimeout = settings.millis("OTEL_BSP_EXPORT_TIMEOUT", Duration.ofSeconds(30), 1, 3_600_000);
+    SpanLimits spanLimits = SpanLimitsSetup.spanLimits(settings);
     this.shutdownTimeout = settings.millis("OBS4J_SHUTDOWN_TIMEOUT", Duration.ofSeconds(10), 0, 3_600_000);
     int maxTagValues = settings.intInRange("OBS4J_METRICS_MAX_TAG_VALUES", 100, 1, 1_000_000);
     boolean jvmMetrics = settings.bool("OBS4J_METRICS_JVM", true);
@@ -170,7 +173,7 @@ public final class Obs implements AutoCloseable {
       new FileDescriptorMetrics().bindTo(registry);
     }
     SdkTracerProviderBuilder tracing =
-        SdkTracerProvider.builder().setResource(resource).setSampler(sampler);
+        SdkTracerProvider.builder().setResource(resource).setSampler(sampler).setSpanLimits(spanLimits);
     tracing.addSpanProcessor(new StartCounter(selfMetrics.started()));
     for (Map.Entry<String, SpanExporter> exporter : exporters.entrySet()) {
       tracing.addSpanProcessor(

@@ -15,10 +15,14 @@ import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
@@ -26,33 +30,73 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Internal, not for public use. Hands ended, sampled spans to one exporter from a bounded queue on a daemon
- * thread, in batches. The request thread only offers to the queue: when it is full the span is dropped and
- * counted, never waited for.
+ * thread, in batches. The request thread only counts the span and appends it to a lock-free queue: when the
+ * queue is full the span is dropped and counted, never waited for.
  *
  * <p>Written here rather than using the SDK's {@code BatchSpanProcessor} because that one reports its queue
  * size and drops only through an OpenTelemetry {@code MeterProvider}, and obs4j's self-metrics live in the
- * Micrometer registry that Prometheus scrapes; the batching rules (size, delay, timeout) are the SDK's.
+ * Micrometer registry that Prometheus scrapes; the batching rules (size, delay, timeout) are the SDK's, and a
+ * delay of 0 exports as soon as a span is queued.
+ *
+ * <p>Every span this processor accepts ends up in exactly one of its counters, so that for its exporter
+ * {@code ended = exported + dropped (all reasons) + queue size}, where the queue size counts the spans waiting
+ * and those of the batch being exported. An exporter that implements {@link CountingExporter} says which
+ * spans of a batch it lost and why; any other exporter's batch counts as delivered or lost as a whole.
  */
 public final class BoundedSpanProcessor implements SpanProcessor {
+
+  /**
+   * An exporter that tells, for each batch, how many of its spans it could not deliver and why, so that a
+   * batch delivered in part is counted in part.
+   */
+  public interface CountingExporter {
+    /**
+     * Exports {@code spans} before returning and gives the number of spans not delivered by drop reason (the
+     * {@code SelfMetrics.DROP_*} values); an empty map when every span was delivered. Should not throw: a
+     * throw counts the whole batch as lost with reason {@link SelfMetrics#DROP_EXPORTER_ERROR}.
+     */
+    Map<String, Integer> exportCounting(Collection<SpanData> spans);
+  }
+
   private static final ThrottledLogger log =
       new ThrottledLogger(LoggerFactory.getLogger(BoundedSpanProcessor.class));
 
+  /** How long the worker waits when a span is counted but not yet in the queue, instead of spinning. */
+  private static final long RECHECK_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
+
   private final String name;
   private final SpanExporter exporter;
-  private final ArrayBlockingQueue<ReadableSpan> queue;
+  private final SelfMetrics metrics;
+  private final ConcurrentLinkedQueue<ReadableSpan> queue = new ConcurrentLinkedQueue<>();
+  /** Spans accepted and not yet counted as exported or dropped: in the queue or in the batch in export. */
+  private final AtomicInteger pending = new AtomicInteger();
+  private final int maxQueue;
   private final int maxBatch;
   private final long delayNanos;
   private final long timeoutNanos;
+  /** Pending spans at which a request thread wakes the worker: a full batch, or one when there is no delay. */
+  private final int wakeAt;
   private final Counter ended;
   private final Counter exported;
   private final Counter droppedQueueFull;
-  private final Counter droppedExportFailed;
   private final Counter droppedShutdown;
   private final Counter failures;
+  /** Drop counters by reason; used by the worker thread only. */
+  private final Map<String, Counter> dropped = new HashMap<>();
   private final AtomicReference<@Nullable CompletableResultCode> flushRequest = new AtomicReference<>();
-  private final AtomicBoolean shutdown = new AtomicBoolean();
+  /** True while the worker waits; a request thread that finds it true (and resets it) wakes the worker. */
+  private final AtomicBoolean sleeping = new AtomicBoolean();
+  private final AtomicBoolean shutdownStarted = new AtomicBoolean();
+  private final CompletableResultCode shutdownResult = new CompletableResultCode();
   private final Thread worker;
-  private volatile boolean running = true;
+  /** Set when shutdown begins: from then on ended spans are dropped, not queued. */
+  private volatile boolean stopping;
+  /** Set by the worker after its last export: whatever is still queued then is dropped. */
+  private volatile boolean terminated;
+  /** Worker thread only: whether a batch lost spans since the flag was last reset. */
+  private boolean lostSome;
+  /** Worker thread only: the queue-full drops already logged about. */
+  private double queueFullSeen;
 
   public BoundedSpanProcessor(
       String name,
@@ -64,22 +108,23 @@ public final class BoundedSpanProcessor implements SpanProcessor {
       Duration timeout) {
     this.name = name;
     this.exporter = exporter;
-    this.queue = new ArrayBlockingQueue<>(maxQueue);
+    this.metrics = metrics;
+    this.maxQueue = maxQueue;
     this.maxBatch = Math.min(maxBatch, maxQueue);
     this.delayNanos = delay.toNanos();
     this.timeoutNanos = timeout.toNanos();
-    this.ended = metrics.ended();
+    this.wakeAt = delayNanos == 0 ? 1 : this.maxBatch;
+    this.ended = metrics.ended(name);
     this.exported = metrics.exported(name);
     this.droppedQueueFull = metrics.dropped(name, SelfMetrics.DROP_QUEUE_FULL);
-    this.droppedExportFailed = metrics.dropped(name, SelfMetrics.DROP_EXPORT_FAILED);
     this.droppedShutdown = metrics.dropped(name, SelfMetrics.DROP_SHUTDOWN);
     this.failures = metrics.exportFailures(name);
-    Gauge.builder("obs4j.export.queue.size", queue, ArrayBlockingQueue::size)
-        .description("Spans waiting in the export queue")
+    Gauge.builder("obs4j.export.queue.size", pending, AtomicInteger::get)
+        .description("Spans waiting in the export queue or being exported")
         .tag("exporter", name)
         .register(metrics.registry());
-    Gauge.builder("obs4j.export.queue.capacity", queue, q -> q.size() + q.remainingCapacity())
-        .description("Spans the export queue holds at most")
+    Gauge.builder("obs4j.export.queue.capacity", pending, p -> maxQueue)
+        .description("Spans the export queue holds at most, the batch being exported included")
         .tag("exporter", name)
         .register(metrics.registry());
     this.worker = new Thread(this::run, "obs4j-export-" + name);
@@ -101,13 +146,25 @@ public final class BoundedSpanProcessor implements SpanProcessor {
       return;
     }
     ended.increment();
-    if (!queue.offer(span)) {
+    if (stopping) {
+      droppedShutdown.increment();
+      return;
+    }
+    // Read first, so that a full queue costs no write to the shared counter.
+    if (pending.get() >= maxQueue) {
       droppedQueueFull.increment();
-      log.warn(
-          "queue-full-" + name,
-          "The " + name + " export queue is full; spans are dropped (see OTEL_BSP_MAX_QUEUE_SIZE)",
-          null);
-    } else if (queue.size() >= maxBatch) {
+      return;
+    }
+    int queued = pending.incrementAndGet();
+    if (queued > maxQueue) {
+      pending.decrementAndGet();
+      droppedQueueFull.increment();
+      return;
+    }
+    queue.offer(span);
+    if (terminated) {
+      dropLeftovers(); // shutdown finished while this span was on its way in
+    } else if (queued >= wakeAt && sleeping.get() && sleeping.compareAndSet(true, false)) {
       LockSupport.unpark(worker);
     }
   }
@@ -118,99 +175,238 @@ public final class BoundedSpanProcessor implements SpanProcessor {
   }
 
   private void run() {
-    List<SpanData> batch = new ArrayList<>(maxBatch);
     long deadline = System.nanoTime() + delayNanos;
-    while (running) {
-      CompletableResultCode flush = flushRequest.getAndSet(null);
-      if (flush != null) {
-        drainAndExport(batch, Integer.MAX_VALUE);
-        exporter.flush().join(timeoutNanos, TimeUnit.NANOSECONDS);
-        flush.succeed();
-        deadline = System.nanoTime() + delayNanos;
-        continue;
+    while (!stopping) {
+      try {
+        CompletableResultCode flush = flushRequest.getAndSet(null);
+        if (flush != null) {
+          lostSome = false;
+          exportQueued(pending.get());
+          complete(flush, flushExporter() && !lostSome);
+          deadline = System.nanoTime() + delayNanos;
+          continue;
+        }
+        logQueueFull();
+        int queued = pending.get();
+        long now = System.nanoTime();
+        if (queued >= maxBatch || (queued > 0 && now - deadline >= 0)) {
+          if (exportQueued(Math.min(queued, maxBatch)) == 0) {
+            // counted by a request thread that has not appended it yet
+            LockSupport.parkNanos(this, RECHECK_NANOS);
+          }
+          deadline = System.nanoTime() + delayNanos;
+        } else {
+          if (now - deadline >= 0) {
+            deadline = now + delayNanos;
+          }
+          await(deadline - now);
+        }
+      } catch (Throwable t) {
+        // Everything that can fail is caught where it happens; this keeps the worker alive regardless.
+        log.error("worker-" + name, "The " + name + " export thread hit an unexpected error", t);
+        LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(10));
       }
-      long now = System.nanoTime();
-      if (queue.size() >= maxBatch || now - deadline >= 0) {
-        drainAndExport(batch, maxBatch);
-        deadline = System.nanoTime() + delayNanos;
+    }
+    finish();
+  }
+
+  /**
+   * Waits until woken, for at most {@code nanos} when there is a delay; with no delay, until a span is
+   * queued. Announces the wait first and looks once more, so that a span queued meanwhile is not missed.
+   */
+  private void await(long nanos) {
+    sleeping.set(true);
+    if (pending.get() < wakeAt && flushRequest.get() == null && !stopping) {
+      if (delayNanos == 0) {
+        LockSupport.park(this);
       } else {
-        LockSupport.parkNanos(this, deadline - now);
+        LockSupport.parkNanos(this, nanos);
       }
     }
+    sleeping.set(false);
+    Thread.interrupted(); // an interrupt must not turn the waits into a spin
   }
 
-  /** Exports up to {@code limit} spans from the queue, in batches of at most {@code maxBatch}. */
-  private void drainAndExport(List<SpanData> batch, int limit) {
+  /** Exports up to {@code limit} queued spans in batches of at most {@code maxBatch}; returns how many. */
+  private int exportQueued(int limit) {
     int taken = 0;
-    ReadableSpan span;
-    while (taken < limit && (span = queue.poll()) != null) {
-      batch.add(span.toSpanData());
-      taken++;
-      if (batch.size() >= maxBatch) {
-        exportBatch(batch);
+    while (taken < limit) {
+      int size = Math.min(limit - taken, maxBatch);
+      List<ReadableSpan> batch = new ArrayList<>(size);
+      ReadableSpan span;
+      while (batch.size() < size && (span = queue.poll()) != null) {
+        batch.add(span);
       }
-    }
-    if (!batch.isEmpty()) {
+      if (batch.isEmpty()) {
+        break;
+      }
       exportBatch(batch);
+      taken += batch.size();
+    }
+    return taken;
+  }
+
+  private void exportBatch(List<ReadableSpan> batch) {
+    try {
+      List<SpanData> data = new ArrayList<>(batch.size());
+      for (ReadableSpan span : batch) {
+        try {
+          data.add(span.toSpanData());
+        } catch (Throwable t) {
+          lose(SelfMetrics.DROP_EXPORTER_ERROR, 1);
+          log.error("span-data-" + name, "Cannot read an ended span for the " + name + " exporter; it is lost", t);
+        }
+      }
+      if (!data.isEmpty()) {
+        export(data);
+      }
+    } finally {
+      pending.addAndGet(-batch.size());
     }
   }
 
-  private void exportBatch(List<SpanData> batch) {
-    int count = batch.size();
+  private void export(List<SpanData> data) {
+    int count = data.size();
     try {
-      CompletableResultCode result = exporter.export(new ArrayList<>(batch));
+      if (exporter instanceof CountingExporter) {
+        Map<String, Integer> drops = ((CountingExporter) exporter).exportCounting(data);
+        int lost = 0;
+        for (Map.Entry<String, Integer> drop : drops.entrySet()) {
+          int n = Math.min(drop.getValue(), count - lost);
+          if (n > 0) {
+            lose(drop.getKey(), n);
+            lost += n;
+          }
+        }
+        exported.increment(count - lost);
+        if (lost > 0) {
+          failures.increment(); // the exporter logs why
+        }
+        return;
+      }
+      CompletableResultCode result = exporter.export(data);
       result.join(timeoutNanos, TimeUnit.NANOSECONDS);
       if (result.isSuccess()) {
         exported.increment(count);
-      } else {
-        failures.increment();
-        if (!(exporter instanceof SelfMetrics.CountsOwnDrops)) {
-          droppedExportFailed.increment(count);
-        }
-        log.warn(
-            "export-failed-" + name,
-            "The " + name + " exporter failed or timed out; " + count + " spans were dropped",
-            result.getFailureThrowable());
+        return;
       }
-    } catch (RuntimeException e) {
       failures.increment();
-      droppedExportFailed.increment(count);
-      log.error("export-error-" + name, "The " + name + " exporter threw; " + count + " spans lost", e);
-    } finally {
-      batch.clear();
+      lose(SelfMetrics.DROP_EXPORT_FAILED, count);
+      log.warn(
+          "export-failed-" + name,
+          "The " + name + " exporter " + (result.isDone() ? "failed" : "timed out") + "; " + count
+              + " spans were dropped",
+          result.getFailureThrowable());
+    } catch (Throwable t) {
+      failures.increment();
+      lose(SelfMetrics.DROP_EXPORTER_ERROR, count);
+      log.error("export-error-" + name, "The " + name + " exporter threw; " + count + " spans were lost", t);
     }
   }
 
+  private void lose(String reason, int count) {
+    dropped.computeIfAbsent(reason, r -> metrics.dropped(name, r)).increment(count);
+    lostSome = true;
+  }
+
+  private boolean flushExporter() {
+    try {
+      CompletableResultCode result = exporter.flush();
+      result.join(timeoutNanos, TimeUnit.NANOSECONDS);
+      return result.isSuccess();
+    } catch (Throwable t) {
+      log.error("flush-error-" + name, "The " + name + " exporter threw on flush", t);
+      return false;
+    }
+  }
+
+  /** Logged here, off the request thread, at most once a minute. */
+  private void logQueueFull() {
+    double full = droppedQueueFull.count();
+    if (full > queueFullSeen) {
+      queueFullSeen = full;
+      log.warn(
+          "queue-full-" + name,
+          "The " + name + " export queue is full; spans are dropped (see OTEL_BSP_MAX_QUEUE_SIZE)",
+          null);
+    }
+  }
+
+  /** Exports what is queued, flushes and stops the exporter; whatever arrives after that is dropped. */
+  private void finish() {
+    boolean ok = false;
+    try {
+      lostSome = false;
+      exportQueued(Integer.MAX_VALUE); // ends: request threads no longer queue
+      ok = flushExporter() && !lostSome;
+    } catch (Throwable t) {
+      log.error("worker-" + name, "The " + name + " export thread hit an unexpected error at shutdown", t);
+    } finally {
+      terminated = true;
+      dropLeftovers();
+      CompletableResultCode flush = flushRequest.getAndSet(null);
+      if (flush != null) {
+        complete(flush, ok);
+      }
+      try {
+        exporter.shutdown().join(timeoutNanos, TimeUnit.NANOSECONDS);
+      } catch (Throwable t) {
+        log.error("shutdown-error-" + name, "The " + name + " exporter threw on shutdown", t);
+      }
+      shutdownResult.succeed();
+    }
+  }
+
+  private void dropLeftovers() {
+    int left = 0;
+    while (queue.poll() != null) {
+      left++;
+    }
+    if (left > 0) {
+      droppedShutdown.increment(left);
+      pending.addAndGet(-left);
+    }
+  }
+
+  private static void complete(CompletableResultCode result, boolean ok) {
+    if (ok) {
+      result.succeed();
+    } else {
+      result.fail();
+    }
+  }
+
+  /**
+   * Exports every span queued so far and flushes the exporter; the result fails when any of those spans was
+   * lost or the exporter's flush failed.
+   */
   @Override
   public CompletableResultCode forceFlush() {
-    if (!running) {
-      return CompletableResultCode.ofSuccess();
+    if (stopping) {
+      CompletableResultCode result = new CompletableResultCode();
+      shutdownResult.whenComplete(result::succeed);
+      return result;
     }
     CompletableResultCode request = new CompletableResultCode();
-    CompletableResultCode pending = flushRequest.getAndUpdate(p -> p == null ? request : p);
+    CompletableResultCode pendingRequest = flushRequest.getAndUpdate(p -> p == null ? request : p);
     LockSupport.unpark(worker);
-    return pending == null ? request : pending;
+    if (terminated) {
+      // The worker finished between the check above and the request: nothing is left to export.
+      CompletableResultCode orphan = flushRequest.getAndSet(null);
+      if (orphan != null) {
+        orphan.succeed();
+      }
+    }
+    return pendingRequest == null ? request : pendingRequest;
   }
 
   @Override
   public CompletableResultCode shutdown() {
-    if (!shutdown.compareAndSet(false, true)) {
-      return CompletableResultCode.ofSuccess();
+    if (shutdownStarted.compareAndSet(false, true)) {
+      stopping = true;
+      LockSupport.unpark(worker);
     }
-    CompletableResultCode result = new CompletableResultCode();
-    CompletableResultCode flushed = forceFlush();
-    flushed.whenComplete(
-        () -> {
-          running = false;
-          LockSupport.unpark(worker);
-          int left = queue.size();
-          queue.clear();
-          if (left > 0) {
-            droppedShutdown.increment(left);
-          }
-          exporter.shutdown().whenComplete(result::succeed);
-        });
-    return result;
+    return shutdownResult;
   }
 
   @Override

@@ -10,34 +10,37 @@ import io.micrometer.core.instrument.Tags;
 
 /**
  * Internal, not for public use. The meters through which obs4j reports on itself, so that a dashboard shows
- * when tracing is in trouble: spans started, ended, exported and dropped (by reason), export failures, the
- * export queue size and Jaeger datagrams sent.
+ * when tracing is in trouble: spans started, and per exporter spans ended, exported and dropped (by reason),
+ * export failures, the export queue size and Jaeger datagrams sent.
+ *
+ * <p>For every exporter the span counts add up: {@code obs4j.spans.ended{exporter}} equals
+ * {@code obs4j.spans.exported{exporter}} plus the sum of {@code obs4j.spans.dropped{exporter,reason}} plus
+ * {@code obs4j.export.queue.size{exporter}} (spans queued or being exported right now).
  */
 public final class SelfMetrics {
+  /** The export queue was full when the span ended. */
   public static final String DROP_QUEUE_FULL = "queue_full";
+  /** The span did not fit in one Jaeger datagram, even with its longest values shortened. */
   public static final String DROP_TOO_LARGE = "too_large";
+  /** The span could not be encoded (a bug, or a span whose data cannot be read). */
+  public static final String DROP_ENCODE_FAILED = "encode_failed";
+  /** The datagram carrying the span could not be sent. */
+  public static final String DROP_SEND_FAILED = "send_failed";
+  /** The exporter reported failure for the batch, or did not finish within the export timeout. */
   public static final String DROP_EXPORT_FAILED = "export_failed";
+  /** The exporter, or reading the ended span, threw instead of reporting failure. */
+  public static final String DROP_EXPORTER_ERROR = "exporter_error";
+  /** The span ended after shutdown began, or was still queued when the exporter stopped. */
   public static final String DROP_SHUTDOWN = "shutdown";
 
   private final MeterRegistry registry;
   private final Counter started;
-  private final Counter ended;
-
-  /**
-   * An exporter that counts, span by span, what it could not deliver (in {@code obs4j.spans.dropped}); the
-   * processor then does not count a failed export call's whole batch again.
-   */
-  public interface CountsOwnDrops {}
 
   public SelfMetrics(MeterRegistry registry) {
     this.registry = registry;
     this.started =
         Counter.builder("obs4j.spans.started")
             .description("Spans started through obs4j's tracer provider, sampled or not")
-            .register(registry);
-    this.ended =
-        Counter.builder("obs4j.spans.ended")
-            .description("Sampled spans ended and handed to the export queue")
             .register(registry);
   }
 
@@ -49,13 +52,17 @@ public final class SelfMetrics {
     return started;
   }
 
-  public Counter ended() {
-    return ended;
+  /** Sampled spans ended and offered to {@code exporter}'s queue; each exporter counts its own. */
+  public Counter ended(String exporter) {
+    return Counter.builder("obs4j.spans.ended")
+        .description("Sampled spans ended and offered to the exporter's queue")
+        .tags(Tags.of("exporter", exporter))
+        .register(registry);
   }
 
   public Counter exported(String exporter) {
     return Counter.builder("obs4j.spans.exported")
-        .description("Spans the exporter accepted")
+        .description("Spans the exporter delivered")
         .tags(Tags.of("exporter", exporter))
         .register(registry);
   }
@@ -69,7 +76,7 @@ public final class SelfMetrics {
 
   public Counter exportFailures(String exporter) {
     return Counter.builder("obs4j.export.failures")
-        .description("Export calls that failed or timed out")
+        .description("Export calls that failed, threw or timed out, or lost some of their spans")
         .tags(Tags.of("exporter", exporter))
         .register(registry);
   }
@@ -85,6 +92,13 @@ public final class SelfMetrics {
     return Counter.builder("obs4j.jaeger.datagram.bytes")
         .baseUnit("bytes")
         .description("Bytes sent to the Jaeger agent in datagrams")
+        .register(registry);
+  }
+
+  /** Spans whose longest values the Jaeger exporter shortened so that they fit in a datagram. */
+  public Counter truncated() {
+    return Counter.builder("obs4j.jaeger.spans.truncated")
+        .description("Spans sent to Jaeger with their longest values shortened to fit in a datagram")
         .register(registry);
   }
 }

@@ -38,7 +38,8 @@ public final class SpanErrors {
   public static void record(Span span, Throwable error) {
     try {
       Throwable cause = unwrap(error);
-      span.setStatus(StatusCode.ERROR, String.valueOf(cause.getMessage()));
+      String message = cause.getMessage();
+      span.setStatus(StatusCode.ERROR, message == null ? "" : message); // never the string "null"
       span.setAttribute(ERROR_TYPE, cause.getClass().getName());
       span.recordException(cause);
     } catch (RuntimeException ignored) {

@@ -35,7 +35,12 @@ public final class UdpAgent implements AutoCloseable {
   private volatile boolean running = true;
 
   public UdpAgent() throws SocketException {
-    socket = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+    this(InetAddress.getLoopbackAddress(), 0);
+  }
+
+  /** An agent on {@code address} and {@code port} (0 for any free port). */
+  public UdpAgent(InetAddress address, int port) throws SocketException {
+    socket = new DatagramSocket(port, address);
     socket.setReceiveBufferSize(4 * 1024 * 1024);
     socket.setSoTimeout(100);
     reader = new Thread(this::read, "udp-agent");

@@ -13,6 +13,8 @@ import io.jaegertracing.thriftjava.Tag;
 import io.jaegertracing.thriftjava.TagType;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.Value;
+import io.opentelemetry.api.common.ValueType;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
@@ -22,6 +24,7 @@ import io.opentelemetry.sdk.trace.data.EventData;
 import io.opentelemetry.sdk.trace.data.LinkData;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.data.StatusData;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -31,7 +34,15 @@ import java.util.concurrent.TimeUnit;
  * Internal, not for public use. Maps OpenTelemetry spans to the Jaeger Thrift model the way Jaeger's own
  * clients and the former OpenTelemetry Jaeger exporter did: 128-bit trace ids split in high and low halves,
  * a {@code CHILD_OF} reference to the parent, {@code FOLLOWS_FROM} for links, microsecond times, the
- * {@code span.kind}, {@code otel.status_code} and {@code error=true} tags, and events as logs.
+ * {@code span.kind}, {@code otel.status_code} and {@code error=true} tags, the instrumentation scope as both
+ * {@code otel.scope.*} and the older {@code otel.library.*} (which existing Jaeger searches use), the counts
+ * of attributes, events and links that span limits dropped ({@code otel.dropped_*_count}, and
+ * {@code otel.event.dropped_attributes_count} per event), and events as logs.
+ *
+ * <p>Jaeger tags hold a string, a boolean, a long, a double or bytes. Arrays and structured
+ * {@code Value} attributes travel as JSON text; bytes as a {@code BINARY} tag. JSON has no NaN or infinity,
+ * so those are written as the strings {@code "NaN"}, {@code "Infinity"} and {@code "-Infinity"}, as
+ * OpenTelemetry's own JSON encoding of values does.
  */
 public final class JaegerThriftMapper {
   static final String CLIENT_VERSION = "obs4j-Java-" + version();
@@ -86,8 +97,11 @@ public final class JaegerThriftMapper {
       out.setReferences(references);
     }
 
-    List<Tag> tags = new ArrayList<>(span.getAttributes().size() + 5);
+    List<Tag> tags = new ArrayList<>(span.getAttributes().size() + 8);
     addAttributes(tags, span.getAttributes());
+    addCount(tags, "otel.dropped_attributes_count", span.getTotalAttributeCount() - span.getAttributes().size());
+    addCount(tags, "otel.dropped_events_count", span.getTotalRecordedEvents() - span.getEvents().size());
+    addCount(tags, "otel.dropped_links_count", span.getTotalRecordedLinks() - span.getLinks().size());
     if (span.getKind() != SpanKind.INTERNAL) {
       tags.add(stringTag("span.kind", span.getKind().name().toLowerCase(Locale.ROOT)));
     }
@@ -103,16 +117,20 @@ public final class JaegerThriftMapper {
     }
     InstrumentationScopeInfo scope = span.getInstrumentationScopeInfo();
     tags.add(stringTag("otel.scope.name", scope.getName()));
-    if (scope.getVersion() != null) {
-      tags.add(stringTag("otel.scope.version", scope.getVersion()));
+    tags.add(stringTag("otel.library.name", scope.getName()));
+    String scopeVersion = scope.getVersion();
+    if (scopeVersion != null) {
+      tags.add(stringTag("otel.scope.version", scopeVersion));
+      tags.add(stringTag("otel.library.version", scopeVersion));
     }
     out.setTags(tags);
 
     if (!span.getEvents().isEmpty()) {
       List<Log> logs = new ArrayList<>(span.getEvents().size());
       for (EventData event : span.getEvents()) {
-        List<Tag> fields = new ArrayList<>(event.getAttributes().size() + 1);
+        List<Tag> fields = new ArrayList<>(event.getAttributes().size() + 2);
         fields.add(stringTag("event", event.getName()));
+        addCount(fields, "otel.event.dropped_attributes_count", event.getDroppedAttributesCount());
         addAttributes(fields, event.getAttributes());
         logs.add(new Log(TimeUnit.NANOSECONDS.toMicros(event.getEpochNanos()), fields));
       }
@@ -134,6 +152,13 @@ public final class JaegerThriftMapper {
     return new Tag(key, TagType.STRING).setVStr(value);
   }
 
+  /** A LONG tag for a count of what span limits dropped, only when something was. */
+  private static void addCount(List<Tag> tags, String key, int count) {
+    if (count > 0) {
+      tags.add(new Tag(key, TagType.LONG).setVLong(count));
+    }
+  }
+
   private static void addAttributes(List<Tag> tags, Attributes attributes) {
     attributes.forEach((key, value) -> tags.add(toTag(key, value)));
   }
@@ -148,8 +173,15 @@ public final class JaegerThriftMapper {
         return new Tag(key.getKey(), TagType.LONG).setVLong((Long) value);
       case DOUBLE:
         return new Tag(key.getKey(), TagType.DOUBLE).setVDouble((Double) value);
+      case VALUE:
+        Value<?> any = (Value<?>) value;
+        if (any.getType() == ValueType.BYTES) {
+          return new Tag(key.getKey(), TagType.BINARY).setVBinary((ByteBuffer) any.getValue());
+        }
+        // JSON for arrays and maps (bytes inside them in base64), the plain text of a single value
+        return stringTag(key.getKey(), any.asString());
       default:
-        // Arrays (and any later type): Jaeger has no array tag, so they travel as JSON text.
+        // Arrays: Jaeger has no array tag, so they travel as JSON text.
         return stringTag(key.getKey(), toJson(value));
     }
   }
@@ -164,21 +196,28 @@ public final class JaegerThriftMapper {
         sb.append(',');
       }
       if (item instanceof String) {
-        sb.append('"');
-        for (char c : ((String) item).toCharArray()) {
-          if (c == '"' || c == '\\') {
-            sb.append('\\').append(c);
-          } else if (c < 0x20) {
-            sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-          } else {
-            sb.append(c);
-          }
-        }
-        sb.append('"');
+        appendJsonString(sb, (String) item);
+      } else if (item instanceof Double && !Double.isFinite((Double) item)) {
+        appendJsonString(sb, item.toString()); // NaN, Infinity, -Infinity
       } else {
         sb.append(item);
       }
     }
     return sb.append(']').toString();
+  }
+
+  private static void appendJsonString(StringBuilder sb, String s) {
+    sb.append('"');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '"' || c == '\\') {
+        sb.append('\\').append(c);
+      } else if (c < 0x20) {
+        sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+      } else {
+        sb.append(c);
+      }
+    }
+    sb.append('"');
   }
 }

@@ -4,9 +4,14 @@
  */
 package dev.obs4j.internal.jaeger;
 
+import dev.obs4j.internal.BoundedSpanProcessor;
 import dev.obs4j.internal.SelfMetrics;
 import dev.obs4j.internal.ThrottledLogger;
+import io.jaegertracing.thriftjava.Log;
 import io.jaegertracing.thriftjava.Process;
+import io.jaegertracing.thriftjava.Span;
+import io.jaegertracing.thriftjava.Tag;
+import io.jaegertracing.thriftjava.TagType;
 import io.micrometer.core.instrument.Counter;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.resources.Resource;
@@ -18,9 +23,13 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.thrift.TBase;
 import org.apache.thrift.TException;
 import org.apache.thrift.protocol.TCompactProtocol;
@@ -45,12 +54,38 @@ import org.slf4j.LoggerFactory;
  * encoded once, on its own, and the datagrams are assembled from those bytes: the envelope (message header,
  * {@code emitBatch_args}, {@code Batch}, {@code Process}, the span list header) is written by the same
  * protocol, and a compact-encoded struct does not depend on what precedes it, so a batch that would exceed
- * the limit is split exactly where it must be. A span too large on its own is dropped and counted. Each
- * datagram is a fresh array.
+ * the limit is split exactly where it must be. Each datagram is a fresh array.
+ *
+ * <p>A span too large on its own (typically an error span with a deep stack trace) is shortened rather than
+ * lost: its longest string values, stack traces first, are cut and end with {@value #TRUNCATION_MARKER}, and
+ * the span gets the tag {@code otel.obs4j.truncated=true}. Only a span that still does not fit is dropped.
+ *
+ * <p>The agent's host name is resolved again every 30 seconds, as Jaeger's own clients do, and the socket
+ * reconnected when the address changed: an agent that moves (a DaemonSet pod or a sidecar restarted) is
+ * found again without waiting for an ICMP error that may never come.
+ *
+ * <p>For each batch the exporter reports to {@link BoundedSpanProcessor} how many spans it lost and why
+ * ({@code too_large}, {@code encode_failed}, {@code send_failed} for the spans of a datagram that could not
+ * be sent); the spans of the datagrams that went out count as exported.
  */
-public final class JaegerUdpSpanExporter implements SpanExporter, SelfMetrics.CountsOwnDrops {
+public final class JaegerUdpSpanExporter implements SpanExporter, BoundedSpanProcessor.CountingExporter {
   /** The largest datagram Jaeger agents read (their UDP server's buffer is 65,000 bytes). */
   public static final int MAX_DATAGRAM = 65_000;
+
+  /** How often the agent's host name is resolved again. */
+  static final Duration RESOLVE_INTERVAL = Duration.ofSeconds(30);
+
+  /** The end of every value shortened to make a span fit in a datagram. */
+  static final String TRUNCATION_MARKER = "... [truncated by obs4j]";
+
+  /** The tag on a span whose values were shortened. */
+  static final String TRUNCATED_TAG = "otel.obs4j.truncated";
+
+  /** Values are never shortened below this many characters. */
+  private static final int MIN_KEPT_CHARS = 128;
+
+  /** More than the encoded {@link #TRUNCATED_TAG} tag takes, so that the first shortening usually fits. */
+  private static final int TRUNCATED_TAG_BYTES = 64;
 
   /** Stop bytes after the span list: the end of {@code Batch} and of {@code emitBatch_args}. */
   private static final int SUFFIX_LENGTH = 2;
@@ -58,95 +93,115 @@ public final class JaegerUdpSpanExporter implements SpanExporter, SelfMetrics.Co
   private static final ThrottledLogger log =
       new ThrottledLogger(LoggerFactory.getLogger(JaegerUdpSpanExporter.class));
 
+  /** Resolves the agent's host name: {@link InetAddress#getByName}, or a stand-in in tests. */
+  interface Resolver {
+    InetAddress resolve(String host) throws UnknownHostException;
+  }
+
   private final String host;
   private final int port;
   private final Resource resource;
   private final int maxDatagram;
-  private final Counter tooLarge;
-  private final Counter sendFailed;
+  private final Resolver resolver;
+  private final long resolveIntervalNanos;
+  private final Counter truncated;
   private final Counter datagramsSent;
   private final Counter datagramsFailed;
   private final Counter bytesSent;
   private @Nullable DatagramSocket socket;
+  private @Nullable InetAddress connectedTo;
+  private long resolvedAt;
   private byte @Nullable [] prefix;
   private volatile boolean shutdown;
 
   public JaegerUdpSpanExporter(String host, int port, Resource resource, SelfMetrics metrics) {
-    this(host, port, resource, metrics, MAX_DATAGRAM);
+    this(host, port, resource, metrics, MAX_DATAGRAM, InetAddress::getByName, RESOLVE_INTERVAL);
   }
 
-  JaegerUdpSpanExporter(String host, int port, Resource resource, SelfMetrics metrics, int maxDatagram) {
+  JaegerUdpSpanExporter(
+      String host,
+      int port,
+      Resource resource,
+      SelfMetrics metrics,
+      int maxDatagram,
+      Resolver resolver,
+      Duration resolveInterval) {
     this.host = host;
     this.port = port;
     this.resource = resource;
     this.maxDatagram = maxDatagram;
-    this.tooLarge = metrics.dropped("jaeger", SelfMetrics.DROP_TOO_LARGE);
-    this.sendFailed = metrics.dropped("jaeger", SelfMetrics.DROP_EXPORT_FAILED);
+    this.resolver = resolver;
+    this.resolveIntervalNanos = resolveInterval.toNanos();
+    this.truncated = metrics.truncated();
     this.datagramsSent = metrics.datagrams("sent");
     this.datagramsFailed = metrics.datagrams("failed");
     this.bytesSent = metrics.datagramBytes();
   }
 
+  /** Succeeds when every span was sent; {@link #exportCounting} tells which were not. */
   @Override
-  public synchronized CompletableResultCode export(Collection<SpanData> spans) {
+  public CompletableResultCode export(Collection<SpanData> spans) {
+    return exportCounting(spans).isEmpty()
+        ? CompletableResultCode.ofSuccess()
+        : CompletableResultCode.ofFailure();
+  }
+
+  @Override
+  public synchronized Map<String, Integer> exportCounting(Collection<SpanData> spans) {
+    Map<String, Integer> drops = new HashMap<>();
     if (shutdown) {
-      return CompletableResultCode.ofFailure();
+      drops.put(SelfMetrics.DROP_SHUTDOWN, spans.size());
+      return drops;
     }
     List<Datagram> datagrams;
     try {
-      datagrams = encode(spans);
-    } catch (TException e) {
+      datagrams = encode(spans, drops);
+    } catch (TException | RuntimeException e) {
       log.error("jaeger-encode", "Cannot encode the Jaeger process; " + spans.size() + " spans lost", e);
-      sendFailed.increment(spans.size());
-      return CompletableResultCode.ofFailure();
+      drops.clear();
+      drops.put(SelfMetrics.DROP_ENCODE_FAILED, spans.size());
+      return drops;
     }
-    boolean ok = true;
     for (Datagram datagram : datagrams) {
       if (!send(datagram.bytes)) {
-        sendFailed.increment(datagram.spans);
-        ok = false;
+        drops.merge(SelfMetrics.DROP_SEND_FAILED, datagram.spans, Integer::sum);
       }
     }
-    return ok ? CompletableResultCode.ofSuccess() : CompletableResultCode.ofFailure();
+    return drops;
   }
 
   /**
-   * Encodes {@code spans} into {@code emitBatch} datagrams of at most the size limit, dropping (and counting)
+   * Encodes {@code spans} into {@code emitBatch} datagrams of at most the size limit, shortening or dropping
    * any span too large on its own. Public for the encoding benchmark.
    */
   public List<byte[]> encodeDatagrams(Collection<SpanData> spans) throws TException {
     List<byte[]> out = new ArrayList<>();
-    for (Datagram datagram : encode(spans)) {
+    for (Datagram datagram : encode(spans, new HashMap<>())) {
       out.add(datagram.bytes);
     }
     return out;
   }
 
-  private List<Datagram> encode(Collection<SpanData> spans) throws TException {
+  /** Encodes {@code spans} into datagrams, adding to {@code drops} the spans it cannot encode or fit. */
+  private List<Datagram> encode(Collection<SpanData> spans, Map<String, Integer> drops) throws TException {
     byte[] envelope = prefix();
     int room = maxDatagram - envelope.length - SUFFIX_LENGTH;
     List<byte[]> encoded = new ArrayList<>(spans.size());
     for (SpanData span : spans) {
       byte[] bytes;
       try {
-        bytes = encode(JaegerThriftMapper.toSpan(span));
+        Span thrift = JaegerThriftMapper.toSpan(span);
+        bytes = encode(thrift);
+        if (bytes.length + listHeaderLength(1) > room) {
+          bytes = shorten(span.getName(), thrift, bytes.length, room - listHeaderLength(1));
+        }
       } catch (TException | RuntimeException e) {
-        tooLarge.increment();
+        drops.merge(SelfMetrics.DROP_ENCODE_FAILED, 1, Integer::sum);
         log.error("jaeger-encode", "Cannot encode span '" + span.getName() + "'; it is lost", e);
         continue;
       }
-      if (bytes.length + listHeaderLength(1) > room) {
-        tooLarge.increment();
-        log.error(
-            "jaeger-too-large",
-            "Span '"
-                + span.getName()
-                + "' encodes to "
-                + bytes.length
-                + " bytes, more than a Jaeger datagram holds ("
-                + maxDatagram
-                + "); it is dropped. Trim its attributes or events, or export OTLP.",
-            null);
+      if (bytes == null) {
+        drops.merge(SelfMetrics.DROP_TOO_LARGE, 1, Integer::sum);
         continue;
       }
       encoded.add(bytes);
@@ -179,37 +234,190 @@ public final class JaegerUdpSpanExporter implements SpanExporter, SelfMetrics.Co
   }
 
   /**
-   * Sends one datagram on a connected socket: connected, so that on loopback and most networks an agent
-   * that is not listening shows up as a failure (ICMP port unreachable) on a later send, and is counted.
+   * Shortens the longest string values of {@code span}, which encodes to {@code size} bytes, until it
+   * encodes to at most {@code room}: exception stack traces first, then the other log fields and tags,
+   * longest first, each only as much as needed and never below {@value #MIN_KEPT_CHARS} characters. Returns
+   * the new encoding, or null when the span cannot be made to fit (logged).
    */
+  private byte @Nullable [] shorten(String name, Span span, int size, int room) throws TException {
+    List<LongValue> values = longValues(span);
+    span.addToTags(new Tag(TRUNCATED_TAG, TagType.BOOL).setVBool(true));
+    int excess = size + TRUNCATED_TAG_BYTES - room;
+    int encodedSize = size;
+    // A round removes at least its estimate; more rounds only correct for what the estimate cannot see.
+    for (int round = 0; round < 3; round++) {
+      boolean changed = false;
+      for (LongValue value : values) {
+        if (excess <= 0) {
+          break;
+        }
+        int saved = value.shortenBy(excess);
+        if (saved > 0) {
+          excess -= saved;
+          changed = true;
+        }
+      }
+      if (!changed) {
+        break;
+      }
+      byte[] bytes = encode(span);
+      encodedSize = bytes.length;
+      if (encodedSize <= room) {
+        truncated.increment();
+        log.warn(
+            "jaeger-truncated",
+            "Span '" + name + "' encodes to " + size + " bytes, more than a Jaeger datagram holds ("
+                + maxDatagram + "); its longest values were shortened to fit (they end with '"
+                + TRUNCATION_MARKER + "', the span has the tag " + TRUNCATED_TAG + "=true). Export OTLP to"
+                + " keep them whole.",
+            null);
+        return bytes;
+      }
+      excess = encodedSize - room;
+    }
+    log.error(
+        "jaeger-too-large",
+        "Span '" + name + "' encodes to " + size + " bytes (" + encodedSize + " with its longest values"
+            + " shortened), more than a Jaeger datagram holds (" + maxDatagram + "); it is dropped. Trim its"
+            + " attributes or events (OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT, OTEL_SPAN_EVENT_COUNT_LIMIT), or export"
+            + " OTLP.",
+        null);
+    return null;
+  }
+
+  /** The string values worth shortening: stack traces first, then the rest; longest first in each group. */
+  private static List<LongValue> longValues(Span span) {
+    List<LongValue> stackTraces = new ArrayList<>();
+    List<LongValue> others = new ArrayList<>();
+    if (span.getLogs() != null) {
+      for (Log entry : span.getLogs()) {
+        for (Tag field : entry.getFields()) {
+          addIfLong("exception.stacktrace".equals(field.getKey()) ? stackTraces : others, field);
+        }
+      }
+    }
+    if (span.getTags() != null) {
+      for (Tag tag : span.getTags()) {
+        addIfLong(others, tag);
+      }
+    }
+    Comparator<LongValue> longestFirst =
+        Comparator.comparingInt((LongValue v) -> v.original.length()).reversed();
+    stackTraces.sort(longestFirst);
+    others.sort(longestFirst);
+    stackTraces.addAll(others);
+    return stackTraces;
+  }
+
+  private static void addIfLong(List<LongValue> values, Tag tag) {
+    String value = tag.getVStr();
+    if (tag.getVType() == TagType.STRING
+        && value != null
+        && value.length() > MIN_KEPT_CHARS + TRUNCATION_MARKER.length()) {
+      values.add(new LongValue(tag, value));
+    }
+  }
+
+  /** A string tag or log field and how much of its original value it keeps. */
+  private static final class LongValue {
+    final Tag tag;
+    final String original;
+    int kept;
+
+    LongValue(Tag tag, String original) {
+      this.tag = tag;
+      this.original = original;
+      this.kept = original.length();
+    }
+
+    /**
+     * Shortens the value by about {@code bytes} encoded bytes, not below {@value #MIN_KEPT_CHARS}
+     * characters, and returns how many bytes that saves at least (each character removed is at least one
+     * UTF-8 byte), or 0 when it cannot be shortened further.
+     */
+    int shortenBy(int bytes) {
+      int marker = kept == original.length() ? TRUNCATION_MARKER.length() : 0;
+      int keep = Math.max(MIN_KEPT_CHARS, kept - bytes - marker);
+      if (Character.isHighSurrogate(original.charAt(keep - 1))) {
+        keep--; // do not split a surrogate pair
+      }
+      int saved = kept - keep - marker;
+      if (saved <= 0) {
+        return 0;
+      }
+      kept = keep;
+      tag.setVStr(original.substring(0, keep) + TRUNCATION_MARKER);
+      return saved;
+    }
+  }
+
+  /** Sends one datagram; false (logged and counted) when it could not be sent. */
   private boolean send(byte[] datagram) {
     try {
-      DatagramSocket s = socket;
-      if (s == null) {
-        InetSocketAddress address = new InetSocketAddress(host, port);
-        if (address.isUnresolved()) {
-          throw new UnknownHostException(host);
-        }
-        s = new DatagramSocket();
-        s.connect(address);
-        socket = s;
-      }
-      s.send(new DatagramPacket(datagram, datagram.length));
+      socket().send(new DatagramPacket(datagram, datagram.length));
       datagramsSent.increment();
       bytesSent.increment(datagram.length);
       return true;
     } catch (IOException | RuntimeException e) {
       datagramsFailed.increment();
-      DatagramSocket s = socket;
-      if (s != null) {
-        s.close(); // resolve and connect afresh next time
-        socket = null;
-      }
+      closeSocket(); // resolve and connect afresh next time
       log.warn(
           "jaeger-send",
           "Cannot send spans to the Jaeger agent at " + host + ":" + port + " (JAEGER_AGENT_HOST/PORT)",
           e);
       return false;
+    }
+  }
+
+  /**
+   * The socket, connected to the agent: connected, so that on loopback and most networks an agent that is not
+   * listening shows up as a failure (ICMP port unreachable) on a later send, and is counted. The host name
+   * is resolved again once {@link #RESOLVE_INTERVAL} has passed, and the socket reconnected if the address
+   * changed; when resolving fails, the last address is kept.
+   */
+  private DatagramSocket socket() throws IOException {
+    DatagramSocket current = socket;
+    long now = System.nanoTime();
+    if (current != null && now - resolvedAt < resolveIntervalNanos) {
+      return current;
+    }
+    InetAddress address;
+    try {
+      address = resolver.resolve(host);
+    } catch (UnknownHostException | RuntimeException e) {
+      if (current == null) {
+        throw e;
+      }
+      resolvedAt = now;
+      log.warn(
+          "jaeger-resolve",
+          "Cannot resolve the Jaeger agent host " + host + " again; still sending to " + connectedTo,
+          e);
+      return current;
+    }
+    resolvedAt = now;
+    if (current != null && address.equals(connectedTo)) {
+      return current;
+    }
+    closeSocket();
+    DatagramSocket fresh = new DatagramSocket();
+    try {
+      fresh.connect(new InetSocketAddress(address, port));
+    } catch (IOException | RuntimeException e) {
+      fresh.close();
+      throw e;
+    }
+    socket = fresh;
+    connectedTo = address;
+    return fresh;
+  }
+
+  private void closeSocket() {
+    DatagramSocket s = socket;
+    if (s != null) {
+      s.close();
+      socket = null;
+      connectedTo = null;
     }
   }
 
@@ -304,10 +512,7 @@ public final class JaegerUdpSpanExporter implements SpanExporter, SelfMetrics.Co
   @Override
   public synchronized CompletableResultCode shutdown() {
     shutdown = true;
-    DatagramSocket s = socket;
-    if (s != null) {
-      s.close();
-    }
+    closeSocket();
     return CompletableResultCode.ofSuccess();
   }
 

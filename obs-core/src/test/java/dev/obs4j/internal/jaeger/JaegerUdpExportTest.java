@@ -156,28 +156,141 @@ class JaegerUdpExportTest {
       assertThat(TestObs.counter(obs, "obs4j.jaeger.datagrams", "outcome", "sent"))
           .isEqualTo(agent.datagrams().size());
       assertThat(TestObs.counter(obs, "obs4j.spans.dropped")).isZero();
+      assertThat(TestObs.counter(obs, "obs4j.spans.ended", "exporter", "jaeger")).isEqualTo(10_005);
+      assertThat(TestObs.spanCountsGap(obs, "jaeger")).isZero();
     }
   }
 
   @Test
-  void oversizedSpan_isDroppedAndCounted_andLaterSpansStillArrive() throws Exception {
-    try (UdpAgent agent = new UdpAgent();
-        Obs obs = jaeger(agent).build()) {
-      obs.tracer().spanBuilder("small-before").startSpan().end();
-      obs.tracer().spanBuilder("huge").setAttribute("payload", "y".repeat(70_000)).startSpan().end();
-      obs.tracer().spanBuilder("small-after").startSpan().end();
-      List<Span> spans = agent.awaitSpans(2, 5, TimeUnit.SECONDS);
-      Thread.sleep(200);
-      assertThat(agent.spans())
-          .extracting(Span::getOperationName)
-          .containsExactlyInAnyOrder("small-before", "small-after");
-      assertThat(spans).isNotEmpty();
+  void oversizedAttribute_isShortenedToFit_countedExported_andLaterSpansStillArrive() throws Exception {
+    try (UdpAgent agent = new UdpAgent()) {
+      Obs obs = jaeger(agent).build();
+      try (obs) {
+        obs.tracer().spanBuilder("small-before").startSpan().end();
+        obs.tracer().spanBuilder("huge").setAttribute("payload", "y".repeat(70_000)).startSpan().end();
+        obs.tracer().spanBuilder("small-after").startSpan().end();
+        List<Span> spans = agent.awaitSpans(3, 5, TimeUnit.SECONDS);
+        assertThat(spans)
+            .extracting(Span::getOperationName)
+            .containsExactlyInAnyOrder("small-before", "huge", "small-after");
+        Span huge = spans.stream().filter(s -> s.getOperationName().equals("huge")).findFirst().orElseThrow();
+        Map<String, Tag> tags = tags(huge.getTags());
+        assertThat(tags.get("payload").getVStr()).startsWith("yyyy").endsWith("... [truncated by obs4j]");
+        assertThat(tags.get("otel.obs4j.truncated").isVBool()).isTrue();
+        assertThat(agent.datagrams()).allSatisfy(d -> assertThat(d.length).isLessThanOrEqualTo(65_000));
+        obs.tracer().spanBuilder("later").startSpan().end();
+        assertThat(agent.awaitSpans(4, 5, TimeUnit.SECONDS)).extracting(Span::getOperationName).contains("later");
+      }
+      assertThat(TestObs.counter(obs, "obs4j.spans.exported", "exporter", "jaeger")).isEqualTo(4);
+      assertThat(TestObs.counter(obs, "obs4j.spans.dropped")).isZero();
+      assertThat(TestObs.counter(obs, "obs4j.jaeger.spans.truncated")).isEqualTo(1);
+      assertThat(TestObs.spanCountsGap(obs, "jaeger")).isZero();
+    }
+  }
+
+  @Test
+  void errorSpanWith100KbStackTrace_arrivesWithTheStackTraceShortened_countedExported() throws Exception {
+    IllegalStateException deep = new IllegalStateException("payment provider unreachable");
+    StackTraceElement[] frames = new StackTraceElement[2_500];
+    for (int i = 0; i < frames.length; i++) {
+      frames[i] = new StackTraceElement("com.example.payments.Retry", "attempt" + i, "Retry.java", i + 1);
+    }
+    deep.setStackTrace(frames);
+    try (UdpAgent agent = new UdpAgent()) {
+      Obs obs = jaeger(agent).build();
+      try (obs) {
+        try {
+          obs.runInSpan(
+              "charge",
+              () -> {
+                throw deep;
+              });
+        } catch (IllegalStateException expected) {
+          // recorded on the span
+        }
+      }
+      List<Span> spans = agent.awaitSpans(1, 5, TimeUnit.SECONDS);
+      assertThat(spans).hasSize(1);
+      Span charge = spans.get(0);
+      assertThat(tags(charge.getTags()).get("error").isVBool()).isTrue();
+      assertThat(tags(charge.getTags()).get("otel.obs4j.truncated").isVBool()).isTrue();
+      Map<String, Tag> fields = tags(charge.getLogs().get(0).getFields());
+      assertThat(fields.get("exception.message").getVStr()).isEqualTo("payment provider unreachable");
+      String stackTrace = fields.get("exception.stacktrace").getVStr();
+      assertThat(stackTrace)
+          .startsWith("java.lang.IllegalStateException: payment provider unreachable\n\tat com.example.payments.Retry.attempt0(Retry.java:1)")
+          .endsWith("... [truncated by obs4j]")
+          .hasSizeGreaterThan(50_000)
+          .hasSizeLessThan(65_000);
+      assertThat(TestObs.counter(obs, "obs4j.spans.exported", "exporter", "jaeger")).isEqualTo(1);
+      assertThat(TestObs.counter(obs, "obs4j.spans.dropped")).isZero();
+      assertThat(TestObs.spanCountsGap(obs, "jaeger")).isZero();
+    }
+  }
+
+  @Test
+  void spanTooLargeEvenShortened_isDroppedAsTooLarge_notCountedExported() throws Exception {
+    try (UdpAgent agent = new UdpAgent()) {
+      Obs obs = jaeger(agent).build();
+      try (obs) {
+        io.opentelemetry.api.trace.Span span = obs.tracer().spanBuilder("crowded").startSpan();
+        for (int e = 0; e < 4; e++) {
+          var attributes = io.opentelemetry.api.common.Attributes.builder();
+          for (int a = 0; a < 128; a++) {
+            attributes.put("field." + a, "v".repeat(150)); // 512 values, none long enough to shorten
+          }
+          span.addEvent("step-" + e, attributes.build());
+        }
+        span.end();
+        obs.tracer().spanBuilder("fine").startSpan().end();
+        assertThat(agent.awaitSpans(1, 5, TimeUnit.SECONDS)).extracting(Span::getOperationName).containsExactly("fine");
+      }
+      assertThat(agent.spans()).extracting(Span::getOperationName).containsExactly("fine");
       assertThat(TestObs.counter(obs, "obs4j.spans.dropped", "exporter", "jaeger", "reason", "too_large"))
           .isEqualTo(1);
-      obs.tracer().spanBuilder("later").startSpan().end();
-      assertThat(agent.awaitSpans(3, 5, TimeUnit.SECONDS))
-          .extracting(Span::getOperationName)
-          .contains("later");
+      assertThat(TestObs.counter(obs, "obs4j.spans.exported", "exporter", "jaeger")).isEqualTo(1);
+      assertThat(TestObs.spanCountsGap(obs, "jaeger")).isZero();
+    }
+  }
+
+  @Test
+  void twoExporters_eachCountsItsOwnEndedSpans_onceEach() throws Exception {
+    try (UdpAgent agent = new UdpAgent()) {
+      Obs obs = jaeger(agent).tracesExporter("jaeger", "logging").build();
+      try (obs) {
+        for (int i = 0; i < 3; i++) {
+          obs.tracer().spanBuilder("twice-" + i).startSpan().end();
+        }
+        agent.awaitSpans(3, 5, TimeUnit.SECONDS);
+      }
+      for (String exporter : List.of("jaeger", "logging")) {
+        assertThat(TestObs.counter(obs, "obs4j.spans.ended", "exporter", exporter)).isEqualTo(3);
+        assertThat(TestObs.counter(obs, "obs4j.spans.exported", "exporter", exporter)).isEqualTo(3);
+        assertThat(TestObs.spanCountsGap(obs, exporter)).isZero();
+      }
+      assertThat(obs.meterRegistry().find("obs4j.spans.ended").counters()).hasSize(2);
+    }
+  }
+
+  @Test
+  void exceptionWithoutMessage_noStatusDescriptionTag() throws Exception {
+    try (UdpAgent agent = new UdpAgent()) {
+      try (Obs obs = jaeger(agent).build()) {
+        try {
+          obs.runInSpan(
+              "silent",
+              () -> {
+                throw new IllegalStateException();
+              });
+        } catch (IllegalStateException expected) {
+          // recorded on the span
+        }
+      }
+      Span silent = agent.awaitSpans(1, 5, TimeUnit.SECONDS).get(0);
+      Map<String, Tag> tags = tags(silent.getTags());
+      assertThat(tags.get("otel.status_code").getVStr()).isEqualTo("ERROR");
+      assertThat(tags.get("error").isVBool()).isTrue();
+      assertThat(tags).doesNotContainKey("otel.status_description");
     }
   }
 
@@ -206,9 +319,13 @@ class JaegerUdpExportTest {
         Thread.sleep(60);
       }
       assertThat(TestObs.counter(obs, "obs4j.jaeger.datagrams", "outcome", "failed")).isPositive();
-      assertThat(TestObs.counter(obs, "obs4j.spans.dropped", "exporter", "jaeger", "reason", "export_failed"))
+      assertThat(TestObs.counter(obs, "obs4j.spans.dropped", "exporter", "jaeger", "reason", "send_failed"))
           .isPositive();
       assertThat(obs.meterRegistry().get("obs4j.export.queue.size").gauge().value()).isLessThanOrEqualTo(100);
+      obs.close();
+      // what went out before the ICMP error came back counts as exported, the rest as dropped: nothing is lost
+      assertThat(TestObs.counter(obs, "obs4j.spans.ended", "exporter", "jaeger")).isGreaterThanOrEqualTo(1000);
+      assertThat(TestObs.spanCountsGap(obs, "jaeger")).isZero();
     }
   }
 }
