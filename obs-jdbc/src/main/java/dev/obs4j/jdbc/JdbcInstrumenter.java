@@ -5,6 +5,7 @@
 package dev.obs4j.jdbc;
 
 import dev.obs4j.Obs;
+import dev.obs4j.instrument.MeterKey;
 import dev.obs4j.instrument.Operation;
 import dev.obs4j.instrument.Operations;
 import io.micrometer.core.instrument.Counter;
@@ -257,18 +258,18 @@ final class JdbcInstrumenter {
     String operation = sql.operation() == null ? "unknown" : sql.operation();
     String collection = sql.collection() == null ? "none" : sql.collection();
     return operations.meter(
-        new TimerKey(system, operation, collection, outcome),
+        MeterKey.of(OPERATIONS_TIMER, system, operation, collection, outcome),
         key ->
-            Timer.builder("db.client.operations")
+            Timer.builder(OPERATIONS_TIMER)
                 .description("Database operations: statement executions, commits and rollbacks")
                 .tags(Tags.of(
-                    "system", key.system(), "operation", key.operation(),
-                    "collection", key.collection(), "outcome", key.outcome()))
+                    "system", key.tag(0), "operation", key.tag(1),
+                    "collection", key.tag(2), "outcome", key.tag(3)))
                 .publishPercentileHistogram()
                 .register(operations.registry()));
   }
 
-  private record TimerKey(String system, String operation, String collection, String outcome) {}
+  private static final String OPERATIONS_TIMER = "db.client.operations";
 
   private record AcquireKey(String system, String outcome) {}
 

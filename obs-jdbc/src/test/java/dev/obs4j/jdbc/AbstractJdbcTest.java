@@ -127,7 +127,11 @@ abstract class AbstractJdbcTest {
       assertThat(attr(span, "server.address")).isEqualTo("127.0.0.1");
       assertThat(longAttr(span, "server.port")).isEqualTo(serverPort());
     }
-    assertThat(span.getAttributes().asMap().values().toString()).doesNotContain("shipped").doesNotContain("42");
+    // (the server port is a number that may well contain 42: it is not a literal of the statement)
+    assertThat(span.getAttributes().asMap().entrySet().stream()
+            .filter(e -> !e.getKey().getKey().equals("server.port"))
+            .map(e -> String.valueOf(e.getValue())).toList().toString())
+        .doesNotContain("shipped").doesNotContain("42");
     assertThat(count("SELECT", "orders", "success")).isEqualTo(before + 1);
     assertThat(obs.meterRegistry().get("db.client.connection.wait_time").tag("outcome", "success").timer().count()).isPositive();
   }

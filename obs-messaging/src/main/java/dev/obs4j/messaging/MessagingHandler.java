@@ -5,6 +5,7 @@
 package dev.obs4j.messaging;
 
 import dev.obs4j.Obs;
+import dev.obs4j.instrument.MeterKey;
 import dev.obs4j.instrument.Operation;
 import dev.obs4j.instrument.Operations;
 import dev.obs4j.internal.ThrottledLogger;
@@ -296,26 +297,26 @@ public final class MessagingHandler {
   private Timer timer(
       String name, String description, String system, String destination, String operation, String outcome) {
     return operations.meter(
-        new MeterKey(name, system, destination, operation, outcome),
+        MeterKey.of(name, system, destination, operation, outcome), // name: one of the constant meter names
         key ->
-            Timer.builder(key.name())
+            Timer.builder(name)
                 .description(description)
                 .tags(Tags.of(
-                    "messaging.system", key.system(),
-                    "messaging.destination.name", key.destination(),
-                    "messaging.operation.name", key.operation(),
-                    "outcome", key.outcome()))
+                    "messaging.system", key.tag(0),
+                    "messaging.destination.name", key.tag(1),
+                    "messaging.operation.name", key.tag(2),
+                    "outcome", key.tag(3)))
                 .publishPercentileHistogram()
                 .register(registry()));
   }
 
   private Counter untracedCounter(String system, String destination) {
     return operations.meter(
-        new MeterKey("messaging.receive.untraced", system, destination, "receive", ""),
+        MeterKey.of(UNTRACED_COUNTER, system, destination),
         key ->
-            Counter.builder(key.name())
+            Counter.builder(UNTRACED_COUNTER)
                 .description("Messages received without usable trace headers (a new trace was started)")
-                .tags("messaging.system", key.system(), "messaging.destination.name", key.destination())
+                .tags("messaging.system", key.tag(0), "messaging.destination.name", key.tag(1))
                 .register(registry()));
   }
 
@@ -323,5 +324,5 @@ public final class MessagingHandler {
     return operations.registry();
   }
 
-  private record MeterKey(String name, String system, String destination, String operation, String outcome) {}
+  private static final String UNTRACED_COUNTER = "messaging.receive.untraced";
 }
