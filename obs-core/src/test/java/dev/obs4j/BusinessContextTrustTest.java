@@ -35,7 +35,7 @@ import org.slf4j.MDC;
 class BusinessContextTrustTest {
   private static final Logger log = LoggerFactory.getLogger(BusinessContextTrustTest.class);
   private static final TextMapGetter<Map<String, String>> GETTER =
-      dev.obs4j.trace.Propagation.getter(Map::get, Map::keySet);
+      dev.obs4j.trace.Propagation.caseSensitiveGetter(Map::get, Map::keySet);
 
   private static Operation serve(Obs obs, Map<String, String> headers) {
     return obs.operations().startEntry(headers, GETTER, "GET /x", SpanKind.SERVER, Attributes.empty());

@@ -35,7 +35,7 @@ import org.jspecify.annotations.Nullable;
 public final class Propagation {
   private final TextMapPropagator propagator;
   private final TextMapPropagator extractor;
-  private final TextMapGetter<Map<String, String>> mapGetter = getter(Map::get, Map::keySet);
+  private final TextMapGetter<Map<String, String>> mapGetter = caseSensitiveGetter(Map::get, Map::keySet);
 
   /** Injects and extracts with {@code propagator}; obs4j users get theirs from {@code Obs.propagation()}. */
   public Propagation(TextMapPropagator propagator) {
@@ -153,19 +153,37 @@ public final class Propagation {
       C carrier,
       BiFunction<? super C, String, @Nullable String> getter,
       Function<? super C, ? extends @Nullable Iterable<String>> names) {
-    return extract(Context.current(), carrier, getter(getter, names));
+    return extract(Context.current(), carrier, caseSensitiveGetter(getter, names));
   }
 
   /**
-   * An OpenTelemetry getter over a carrier's own header names and values: {@code names} lists the header
-   * names as the carrier holds them (Jaeger's {@code uberctx-*} baggage is found only by listing them);
-   * {@code getter} returns the first value of a header, or null. Names are matched case-insensitively
-   * whatever the carrier does: keys are offered in lower case, and a value the getter does not find under
-   * that name is looked up under the carrier's own spelling.
+   * An OpenTelemetry getter over a carrier whose lookup is case-insensitive already (a Servlet request, the
+   * JDK server's headers): {@code names} lists the header names as the carrier holds them (Jaeger's
+   * {@code uberctx-*} baggage is found only by listing them), offered in lower case; {@code getter} returns
+   * the first value of a header, or null.
    */
   public static <C> TextMapGetter<C> getter(
       BiFunction<? super C, String, @Nullable String> getter,
       Function<? super C, ? extends @Nullable Iterable<String>> names) {
+    return getter(getter, names, false);
+  }
+
+  /**
+   * As {@link #getter(BiFunction, Function)}, for a carrier whose lookup matches names exactly (Kafka and
+   * RabbitMQ headers, a map): a value not found under the lower-case name is looked up under the carrier's
+   * own spelling. That scan costs a walk over the names per missing header, which is why carriers that match
+   * names case-insensitively themselves use the other getter.
+   */
+  public static <C> TextMapGetter<C> caseSensitiveGetter(
+      BiFunction<? super C, String, @Nullable String> getter,
+      Function<? super C, ? extends @Nullable Iterable<String>> names) {
+    return getter(getter, names, true);
+  }
+
+  private static <C> TextMapGetter<C> getter(
+      BiFunction<? super C, String, @Nullable String> getter,
+      Function<? super C, ? extends @Nullable Iterable<String>> names,
+      boolean scanOnMiss) {
     Objects.requireNonNull(getter, "getter");
     Objects.requireNonNull(names, "names");
     return new TextMapGetter<C>() {
@@ -200,7 +218,7 @@ public final class Propagation {
           return null;
         }
         String value = getter.apply(c, key);
-        if (value == null) {
+        if (value == null && scanOnMiss) {
           Iterable<String> own = names.apply(c);
           if (own != null) {
             for (String name : own) {

@@ -192,7 +192,7 @@ public final class MessagingHandler {
     Context extracted =
         operations.inbound(
             propagation.extract(
-                Context.root(), carrier, Propagation.getter((C c, String key) -> getter.get(c, key), names)));
+                Context.root(), carrier, Propagation.caseSensitiveGetter((C c, String key) -> getter.get(c, key), names)));
     SpanContext producer = Span.fromContext(extracted).getSpanContext();
     if (!producer.isValid()) {
       untracedCounter(system, destination).increment();
