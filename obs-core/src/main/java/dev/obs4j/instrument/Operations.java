@@ -53,14 +53,8 @@ public final class Operations {
   private final ConcurrentMap<String, AtomicInteger> active = new ConcurrentHashMap<>();
   private final ConcurrentMap<Object, Meter> meters = new ConcurrentHashMap<>();
 
-  /** For {@code Obs}; integrations get theirs from {@code obs.operations()}. */
-  public Operations(
-      Tracer tracer, Propagation propagation, MeterRegistry registry, List<String> contextFields, String serviceName) {
-    this(tracer, propagation, registry, contextFields, serviceName, true, List.of());
-  }
-
   /**
-   * For {@code Obs}. {@code acceptInboundFields}: whether business fields that arrive as baggage are taken
+   * For {@code Obs}; integrations get theirs from {@code obs.operations()}. {@code acceptInboundFields}: whether business fields that arrive as baggage are taken
    * ({@code OBS4J_CONTEXT_ACCEPT_INBOUND}); {@code fieldHosts}: the hosts outgoing calls may send them to,
    * empty for any ({@code OBS4J_CONTEXT_PROPAGATE_HOSTS}; {@code .example.com} matches its subdomains).
    */
