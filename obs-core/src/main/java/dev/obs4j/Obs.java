@@ -5,7 +5,9 @@
 package dev.obs4j;
 
 import dev.obs4j.internal.BoundedSpanProcessor;
+import dev.obs4j.internal.JvmMetrics;
 import dev.obs4j.internal.MetricsServer;
+import dev.obs4j.internal.ObsPrometheusRegistry;
 import dev.obs4j.internal.OtelExemplarContext;
 import dev.obs4j.internal.SelfMetrics;
 import dev.obs4j.internal.SpanLimitsSetup;
@@ -22,13 +24,6 @@ import dev.obs4j.trace.SpanRunnable;
 import io.micrometer.core.instrument.Clock;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Tag;
-import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
-import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.opentelemetry.api.GlobalOpenTelemetry;
@@ -138,12 +133,13 @@ public final class Obs implements AutoCloseable {
     List<String> fieldHosts = fieldHosts(settings);
 
     // Metrics first: the tracing pipeline reports on itself through them.
-    this.registry =
-        new PrometheusMeterRegistry(
+    ObsPrometheusRegistry registry =
+        new ObsPrometheusRegistry(
             prometheusConfig(exemplarsOnAllTypes),
             new PrometheusRegistry(),
             Clock.SYSTEM,
             new OtelExemplarContext());
+    this.registry = registry;
     List<Tag> commonTags = new ArrayList<>();
     commonTags.add(Tag.of("service", serviceName));
     String environment = resource.getAttribute(DEPLOYMENT_ENVIRONMENT);
@@ -162,15 +158,10 @@ public final class Obs implements AutoCloseable {
     Map<String, SpanExporter> exporters = TracingSetup.exporters(settings, resource, selfMetrics);
     this.closeables = new ArrayList<>();
     if (jvmMetrics) {
-      new JvmMemoryMetrics().bindTo(registry);
-      JvmGcMetrics gc = new JvmGcMetrics();
-      gc.bindTo(registry);
-      closeables.add(gc);
-      new JvmThreadMetrics().bindTo(registry);
-      new ClassLoaderMetrics().bindTo(registry);
-      new ProcessorMetrics().bindTo(registry);
-      new UptimeMetrics().bindTo(registry);
-      new FileDescriptorMetrics().bindTo(registry);
+      // Bound on the first scrape or after a few seconds, not on the way to the first request.
+      JvmMetrics jvm = new JvmMetrics(registry, JVM_METRICS_DELAY);
+      registry.beforeScrape(jvm::bind);
+      closeables.add(jvm);
     }
     SdkTracerProviderBuilder tracing =
         SdkTracerProvider.builder().setResource(resource).setSampler(sampler).setSpanLimits(spanLimits);
@@ -239,6 +230,9 @@ public final class Obs implements AutoCloseable {
       // another thread (or an agent) registered one first: keep it
     }
   }
+
+  /** When the JVM meters are bound at the latest, if nothing scraped before. */
+  private static final Duration JVM_METRICS_DELAY = Duration.ofSeconds(10);
 
   private static final io.opentelemetry.api.common.AttributeKey<String> DEPLOYMENT_ENVIRONMENT =
       io.opentelemetry.api.common.AttributeKey.stringKey("deployment.environment.name");

@@ -322,7 +322,10 @@ public final class TracingSetup {
     boolean grpc = target[1].equals("grpc");
     String endpoint = target[2];
     if (!grpc) {
-      return OtlpHttpSpanExporter.builder().setEndpoint(endpoint).setTimeout(timeout).build();
+      // Built on the first export: the JDK sender is always on the class path and the endpoint was checked.
+      return new DeferredSpanExporter(
+          "OtlpHttpSpanExporter{endpoint=" + endpoint + "}",
+          () -> OtlpHttpSpanExporter.builder().setEndpoint(endpoint).setTimeout(timeout).build());
     }
     try {
       return OtlpGrpcSpanExporter.builder().setEndpoint(endpoint).setTimeout(timeout).build();

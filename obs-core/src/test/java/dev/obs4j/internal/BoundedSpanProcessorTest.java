@@ -183,6 +183,53 @@ class BoundedSpanProcessorTest {
   }
 
   @Test
+  void deferredExporter_builtOnFirstExport_aFailedBuildCountsTheBatch_andTheNextExportBuildsAgain()
+      throws Exception {
+    TestExporter exporter = new TestExporter();
+    java.util.concurrent.atomic.AtomicInteger builds = new java.util.concurrent.atomic.AtomicInteger();
+    DeferredSpanExporter deferred =
+        new DeferredSpanExporter(
+            "test exporter",
+            () -> {
+              if (builds.incrementAndGet() == 1) {
+                throw new IllegalStateException("cannot build yet");
+              }
+              return exporter;
+            });
+    BoundedSpanProcessor processor = processor("deferred", deferred, 100, 10, 60_000);
+    Tracer tracer = tracer(processor);
+    assertThat(builds.get()).as("nothing built while the service starts").isZero();
+    assertThat(deferred.toString()).isEqualTo("test exporter (built on its first export)");
+
+    spans(tracer, 3);
+    assertThat(processor.forceFlush().join(5, TimeUnit.SECONDS).isSuccess()).isFalse();
+    assertThat(dropped("deferred", SelfMetrics.DROP_EXPORTER_ERROR)).isEqualTo(3);
+    spans(tracer, 2);
+    assertThat(processor.forceFlush().join(5, TimeUnit.SECONDS).isSuccess()).isTrue();
+
+    assertThat(builds.get()).isEqualTo(2);
+    assertThat(deferred.isBuilt()).isTrue();
+    assertThat(exporter.spans).extracting(SpanData::getName).containsExactly("span-0", "span-1");
+    assertCountsAddUp("deferred");
+    processor.shutdown().join(5, TimeUnit.SECONDS);
+    assertThat(exporter.shutdown).as("the built exporter is shut down with the processor").isTrue();
+  }
+
+  @Test
+  void deferredExporter_shutDownBeforeAnyExport_neverBuilds() {
+    java.util.concurrent.atomic.AtomicInteger builds = new java.util.concurrent.atomic.AtomicInteger();
+    DeferredSpanExporter deferred =
+        new DeferredSpanExporter("never used", () -> {
+          builds.incrementAndGet();
+          return new TestExporter();
+        });
+    assertThat(deferred.flush().isSuccess()).isTrue();
+    assertThat(deferred.shutdown().isSuccess()).isTrue();
+    assertThat(deferred.export(List.of()).isSuccess()).as("export after shutdown fails").isFalse();
+    assertThat(builds.get()).isZero();
+  }
+
+  @Test
   void exporterThrowsError_workerSurvives_batchCountedAsExporterError() throws Exception {
     TestExporter exporter = new TestExporter();
     exporter.throwErrors = 1;

@@ -19,6 +19,33 @@ import org.junit.jupiter.api.Test;
 class MetricsEndpointTest {
 
   @Test
+  void jvmMeters_boundOnTheFirstScrape_notWhileTheServiceStarts() throws Exception {
+    try (Obs obs = TestObs.builder("shop").set("OBS4J_METRICS_JVM", "true").metricsServer("127.0.0.1", 0).build()) {
+      assertThat(obs.meterRegistry().find("jvm.memory.used").gauges()).as("not bound at build").isEmpty();
+
+      URI uri = URI.create("http://127.0.0.1:" + obs.metricsServerAddress().getPort() + "/metrics");
+      HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+      String first = client.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).body();
+
+      assertThat(first)
+          .contains("jvm_memory_used_bytes{area=\"heap\"")
+          .contains("jvm_threads_live_threads{service=\"shop\"}")
+          .contains("process_uptime_seconds{service=\"shop\"}");
+      assertThat(obs.meterRegistry().scrape()).as("a direct scrape of the registry has them too")
+          .contains("jvm_gc_memory_allocated_bytes_total");
+    }
+  }
+
+  @Test
+  void jvmMeters_closedBeforeTheDelay_neverBound() throws Exception {
+    Obs obs = TestObs.builder("shop").set("OBS4J_METRICS_JVM", "true").build();
+    obs.close();
+    Thread.sleep(200);
+    obs.meterRegistry().scrape();
+    assertThat(obs.meterRegistry().find("jvm.memory.used").gauges()).as("closed before the delay").isEmpty();
+  }
+
+  @Test
   void endpoint_answersTextOrOpenMetricsByAcceptHeader_withExemplarsOnlyInOpenMetrics() throws Exception {
     try (Obs obs = TestObs.builder("shop").metricsServer("127.0.0.1", 0).build()) {
       Counter orders = Counter.builder("orders.placed").register(obs.meterRegistry());
