@@ -73,24 +73,49 @@ public final class Operation {
     // open, they are removed too. Other threads running in this context get them from the log4j2 provider.
     OperationState owner = s.claimMdc();
     Map<String, String> fields = s.fields();
-    Map<String, @Nullable String> previous = fields.isEmpty() ? Map.of() : new HashMap<>(fields.size() + 2);
+    if (fields.isEmpty()) {
+      return new FieldsScope(scope, s, owner, Map.of());
+    }
+    Map<String, @Nullable String> previous = new HashMap<>(fields.size() + 2);
     fields.forEach(
         (name, value) -> {
           previous.put(name, MDC.get(name));
           MDC.put(name, value);
         });
-    return () -> {
-      for (String name : fields.keySet()) {
-        String before = previous.get(name);
-        if (before == null) {
-          MDC.remove(name);
-        } else {
-          MDC.put(name, before);
+    return new FieldsScope(scope, s, owner, previous);
+  }
+
+  /** Restores the MDC fields the operation set (or that were set while it was current), then the context. */
+  private static final class FieldsScope implements Scope {
+    private final Scope scope;
+    private final OperationState state;
+    private final @Nullable OperationState owner;
+    private final Map<String, @Nullable String> previous;
+
+    FieldsScope(
+        Scope scope, OperationState state, @Nullable OperationState owner, Map<String, @Nullable String> previous) {
+      this.scope = scope;
+      this.state = state;
+      this.owner = owner;
+      this.previous = previous;
+    }
+
+    @Override
+    public void close() {
+      Map<String, String> fields = state.fields(); // read again: a field may have been set meanwhile
+      if (!fields.isEmpty()) {
+        for (String name : fields.keySet()) {
+          String before = previous.get(name);
+          if (before == null) {
+            MDC.remove(name);
+          } else {
+            MDC.put(name, before);
+          }
         }
       }
       OperationState.releaseMdc(owner);
       scope.close();
-    };
+    }
   }
 
 }

@@ -189,11 +189,21 @@ public final class Operations {
     } catch (RuntimeException e) {
       span = Span.getInvalid();
     }
-    // labelled with this handle's service, so log lines inside say which Obs they belong to
-    Context context = LogCorrelation.withService(parent, serviceName).with(span);
+    // Labelled with this handle's service, so log lines inside say which Obs they belong to. An operation
+    // carries it in its state; only a parent labelled with another service needs the label overwritten.
+    boolean operation = kind == SpanKind.SERVER || kind == SpanKind.CONSUMER;
+    Context labelled;
+    if (operation) {
+      String parentLabel = parent.get(LogCorrelation.SERVICE);
+      boolean relabel = parentLabel != null && !parentLabel.equals(serviceName);
+      labelled = relabel ? parent.with(LogCorrelation.SERVICE, serviceName) : parent;
+    } else {
+      labelled = LogCorrelation.withService(parent, serviceName);
+    }
+    Context context = labelled.with(span);
     OperationState state = null;
-    if (kind == SpanKind.SERVER || kind == SpanKind.CONSUMER) {
-      state = new OperationState(span, contextFields);
+    if (operation) {
+      state = new OperationState(span, serviceName, contextFields);
       Baggage baggage = Baggage.fromContext(parent);
       if (!baggage.isEmpty()) {
         for (String field : contextFields) {

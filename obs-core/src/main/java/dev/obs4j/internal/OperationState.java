@@ -7,6 +7,7 @@ package dev.obs4j.internal;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.ContextKey;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,13 +26,21 @@ public final class OperationState {
   private static final ThreadLocal<@Nullable OperationState> MDC_OWNER = new ThreadLocal<>();
 
   private final Span span;
+  private final String service;
   private final List<String> contextFields;
-  private final Map<String, String> fields = new ConcurrentHashMap<>(4);
+  /** Made on the first field: most requests set none, and the map was a tenth of an unsampled request's garbage. */
+  private volatile @Nullable Map<String, String> fields;
   private volatile @Nullable String route;
 
-  public OperationState(Span span, List<String> contextFields) {
+  public OperationState(Span span, String service, List<String> contextFields) {
     this.span = span;
+    this.service = service;
     this.contextFields = contextFields;
+  }
+
+  /** The service name of the {@code Obs} that started this operation: log lines inside carry it. */
+  public String service() {
+    return service;
   }
 
   /** The names of the business fields this service carries ({@code OBS4J_CONTEXT_FIELDS}). */
@@ -90,17 +99,28 @@ public final class OperationState {
     this.route = route;
   }
 
-  /** Business fields by their log (MDC) and baggage name, e.g. {@code user.id}. */
+  /** Business fields by their log (MDC) and baggage name, e.g. {@code user.id}; read-only, empty when none. */
   public Map<String, String> fields() {
-    return fields;
+    Map<String, String> set = fields;
+    return set == null ? Map.of() : Collections.unmodifiableMap(set);
   }
 
   /** Adds a field unless MAX_FIELDS are set already; returns whether it is set. */
   public boolean putField(String name, String value) {
-    if (fields.size() >= MAX_FIELDS && !fields.containsKey(name)) {
+    Map<String, String> set = fields;
+    if (set == null) {
+      synchronized (this) {
+        set = fields;
+        if (set == null) {
+          set = new ConcurrentHashMap<>(4);
+          fields = set;
+        }
+      }
+    }
+    if (set.size() >= MAX_FIELDS && !set.containsKey(name)) {
       return false;
     }
-    fields.put(name, value);
+    set.put(name, value);
     return true;
   }
 }

@@ -114,9 +114,25 @@ class JsonLogTest {
             .makeCurrent().close();
         log.info("gateway again, after the orders operation");
       }
+      // An operation carries its service in its state, not as a context label: lines inside it, spans of
+      // another handle nested in it, and another handle's operation nested in it each get their own.
+      var server = io.opentelemetry.api.trace.SpanKind.SERVER;
+      var none = io.opentelemetry.api.common.Attributes.empty();
+      dev.obs4j.instrument.Operation ordersRequest = orders.operations().start(Context.root(), "orders request", server, none);
+      try (Scope ignored = ordersRequest.makeCurrent()) {
+        log.info("in an orders operation started from a root context");
+        gateway.runInSpan("gateway call", () -> log.info("in a gateway span inside the orders operation"));
+        try (Scope inner = gateway.operations().start(Context.current(), "gateway request", server, none).makeCurrent()) {
+          log.info("in a gateway operation inside the orders operation");
+        }
+        log.info("in the orders operation again");
+      }
       MdcContextStorage storage = new MdcContextStorage(ContextStorage.defaultStorage());
       try (Scope ignored = storage.attach(Context.root().with(dev.obs4j.internal.logs.LogCorrelation.SERVICE, "orders"))) {
         assertThat(MDC.get("service.name")).as("the MDC path for other SLF4J backends").isEqualTo("orders");
+      }
+      try (Scope ignored = storage.attach(ordersRequest.context())) {
+        assertThat(MDC.get("service.name")).as("the MDC path, from an operation's state").isEqualTo("orders");
       }
       assertThat(MDC.get("service.name")).isNull();
 
@@ -126,6 +142,10 @@ class JsonLogTest {
       assertThat(line("gateway start-up, no span").get("service.name")).isEqualTo("gateway");
       assertThat(line("gateway start-up, no span")).doesNotContainKey("trace.id");
       assertThat(line("gateway again, after the orders operation").get("service.name")).isEqualTo("gateway");
+      assertThat(line("in an orders operation started from a root context").get("service.name")).isEqualTo("orders");
+      assertThat(line("in a gateway span inside the orders operation").get("service.name")).isEqualTo("gateway");
+      assertThat(line("in a gateway operation inside the orders operation").get("service.name")).isEqualTo("gateway");
+      assertThat(line("in the orders operation again").get("service.name")).isEqualTo("orders");
     }
   }
 

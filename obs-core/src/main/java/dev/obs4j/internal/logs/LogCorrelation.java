@@ -4,11 +4,13 @@
  */
 package dev.obs4j.internal.logs;
 
+import dev.obs4j.internal.OperationState;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.ContextKey;
 import io.opentelemetry.context.ContextStorage;
 import io.opentelemetry.context.Scope;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
@@ -32,8 +34,21 @@ public final class LogCorrelation {
 
   /** The service of the current context, else of the handle built last; empty before any. */
   public static String serviceName() {
-    String current = Context.current().get(SERVICE);
+    String current = serviceOf(Context.current());
     return current != null ? current : serviceName;
+  }
+
+  /**
+   * The service {@code context} belongs to: its {@link #SERVICE} label, else the service of its operation
+   * (an operation carries its service in its state rather than in one more context entry); null for neither.
+   */
+  public static @Nullable String serviceOf(Context context) {
+    String labelled = context.get(SERVICE);
+    if (labelled != null) {
+      return labelled;
+    }
+    OperationState operation = OperationState.fromContext(context);
+    return operation == null ? null : operation.service();
   }
 
   /** The fallback for lines written outside every handle's operations and scopes. */
@@ -43,7 +58,7 @@ public final class LogCorrelation {
 
   /** {@code context} labelled with {@code service}, reusing it when it already is (no copy per nested span). */
   public static Context withService(Context context, String service) {
-    return service.equals(context.get(SERVICE)) ? context : context.with(SERVICE, service);
+    return service.equals(serviceOf(context)) ? context : context.with(SERVICE, service);
   }
 
   /** Whether SLF4J's backend is log4j-core, which gets trace ids from {@link Log4j2ContextDataProvider}. */

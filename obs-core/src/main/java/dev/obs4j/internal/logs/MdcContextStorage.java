@@ -50,7 +50,7 @@ public final class MdcContextStorage implements ContextStorage {
 
   /** Puts {@code attached}'s span ids in the MDC; the returned scope restores them, then closes {@code scope}. */
   static Scope withMdc(Scope scope, Context attached) {
-    String service = attached.get(LogCorrelation.SERVICE);
+    String service = LogCorrelation.serviceOf(attached);
     String previousService = MDC.get(SERVICE_NAME);
     if (service != null && !service.equals(previousService)) {
       MDC.put(SERVICE_NAME, service);
