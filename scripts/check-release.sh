@@ -24,5 +24,21 @@ for m in "${modules[@]}"; do
     fi
   done
 done
-((missing == 0)) && echo "Release dry run: main, sources and javadoc jars for ${modules[*]}"
+# The BOM manages exactly the published jars: every module's pom that is a jar and not marked
+# obs4j.publish.skip, found anew from the poms so a new module cannot be forgotten in the BOM.
+published=$(for pom in */pom.xml */*/pom.xml; do
+  grep -q '<packaging>pom</packaging>\|<obs4j.publish.skip>true' "$pom" && continue
+  sed -n '/<parent>/,/<\/parent>/d; s:^  <artifactId>\(.*\)</artifactId>$:\1:p' "$pom" | head -1
+done | sort)
+in_bom=$(sed -n '/<dependencyManagement>/,/<\/dependencyManagement>/ s:.*<artifactId>\(.*\)</artifactId>.*:\1:p' bom/pom.xml | sort)
+if [[ "$published" != "$in_bom" ]]; then
+  echo "release dry run: the BOM manages [$(echo $in_bom)], the published modules are [$(echo $published)]" >&2
+  missing=1
+fi
+if [[ "$published" != "$(printf '%s\n' "${modules[@]}" | sort)" ]]; then
+  echo "release dry run: update modules=() in this script to the published modules [$(echo $published)]" >&2
+  missing=1
+fi
+
+((missing == 0)) && echo "Release dry run: main, sources and javadoc jars for ${modules[*]}; the BOM manages exactly them"
 exit $missing
