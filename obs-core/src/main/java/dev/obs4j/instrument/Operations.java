@@ -189,20 +189,9 @@ public final class Operations {
     } catch (RuntimeException e) {
       span = Span.getInvalid();
     }
-    // Labelled with this handle's service, so log lines inside say which Obs they belong to. An operation
-    // carries it in its state; only a parent labelled with another service needs the label overwritten.
-    boolean operation = kind == SpanKind.SERVER || kind == SpanKind.CONSUMER;
-    Context labelled;
-    if (operation) {
-      String parentLabel = parent.get(LogCorrelation.SERVICE);
-      boolean relabel = parentLabel != null && !parentLabel.equals(serviceName);
-      labelled = relabel ? parent.with(LogCorrelation.SERVICE, serviceName) : parent;
-    } else {
-      labelled = LogCorrelation.withService(parent, serviceName);
-    }
-    Context context = labelled.with(span);
+    Context context = parent.with(span);
     OperationState state = null;
-    if (operation) {
+    if (kind == SpanKind.SERVER || kind == SpanKind.CONSUMER) {
       state = new OperationState(span, serviceName, contextFields);
       Baggage baggage = Baggage.fromContext(parent);
       if (!baggage.isEmpty()) {
@@ -215,6 +204,9 @@ public final class Operations {
       }
       context = state.storeIn(context);
     }
+    // Labelled with this handle's service, so log lines inside say which Obs they belong to. An operation's
+    // state carries it already: a label is added only under a parent labelled with another service.
+    context = LogCorrelation.withService(context, serviceName);
     return new Operation(span, context, start, state);
   }
 

@@ -25,7 +25,7 @@ import org.jspecify.annotations.Nullable;
 public final class JvmMetrics implements AutoCloseable {
   private final MeterRegistry registry;
   private final Object lock = new Object();
-  private final @Nullable Thread delayed;
+  private final Thread delayed;
   private boolean bound;
   private boolean closed;
   private @Nullable JvmGcMetrics gc;
@@ -83,9 +83,7 @@ public final class JvmMetrics implements AutoCloseable {
       closed = true;
       gcMetrics = gc;
     }
-    if (delayed != null) {
-      delayed.interrupt();
-    }
+    delayed.interrupt();
     if (gcMetrics != null) {
       gcMetrics.close();
     }

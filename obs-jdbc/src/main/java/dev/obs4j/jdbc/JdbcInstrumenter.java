@@ -171,11 +171,11 @@ final class JdbcInstrumenter {
       long elapsed = System.nanoTime() - start;
       Timer timer =
           operations.meter(
-              new AcquireKey(system, outcome),
+              MeterKey.of(WAIT_TIMER, system, outcome),
               key ->
-                  Timer.builder("db.client.connection.wait_time")
+                  Timer.builder(WAIT_TIMER)
                       .description("Time spent obtaining a connection (getConnection)")
-                      .tags("system", key.system(), "outcome", key.outcome())
+                      .tags("system", key.tag(0), "outcome", key.tag(1))
                       .register(operations.registry()));
       timer.record(elapsed, TimeUnit.NANOSECONDS);
     }
@@ -271,7 +271,7 @@ final class JdbcInstrumenter {
 
   private static final String OPERATIONS_TIMER = "db.client.operations";
 
-  private record AcquireKey(String system, String outcome) {}
+  private static final String WAIT_TIMER = "db.client.connection.wait_time";
 
   private static long rows(@Nullable Object result) {
     if (result instanceof Integer) {
