@@ -7,6 +7,7 @@ package dev.obs4j;
 import dev.obs4j.internal.BoundedSpanProcessor;
 import dev.obs4j.internal.JvmMetrics;
 import dev.obs4j.internal.MetricsServer;
+import dev.obs4j.internal.ObsInternals;
 import dev.obs4j.internal.ObsPrometheusRegistry;
 import dev.obs4j.internal.OtelExemplarContext;
 import dev.obs4j.internal.SelfMetrics;
@@ -180,9 +181,9 @@ public final class Obs implements AutoCloseable {
             .setPropagators(ContextPropagators.create(propagator))
             .build();
     this.tracer = sdk.getTracer(INSTRUMENTATION_NAME);
-    this.propagation = new Propagation(propagator, extractor);
+    this.propagation = ObsInternals.newPropagation(propagator, extractor);
     this.operations =
-        new Operations(
+        ObsInternals.newOperations(
             tracer, propagation, registry, contextFields, serviceName, acceptInboundFields, fieldHosts);
 
     LogCorrelation.serviceName(serviceName);

@@ -68,7 +68,7 @@ public final class ObsContext {
   }
 
   /** The span attribute a business field is recorded under. */
-  public static String attributeName(String field) {
+  private static String attributeName(String field) {
     return USER_ID.equals(field) ? USER_ID_ATTRIBUTE : field;
   }
 

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.obs4j.instrument.Operation;
+import dev.obs4j.trace.HeaderGetter;
 import dev.obs4j.testing.SpanRecorder;
 import dev.obs4j.testing.TestObs;
 import io.opentelemetry.api.common.AttributeKey;
@@ -15,7 +16,6 @@ import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
-import io.opentelemetry.context.propagation.TextMapGetter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,8 +34,7 @@ import org.slf4j.MDC;
 /** Who may set business fields, where they travel, and that they never outlive their request on a thread. */
 class BusinessContextTrustTest {
   private static final Logger log = LoggerFactory.getLogger(BusinessContextTrustTest.class);
-  private static final TextMapGetter<Map<String, String>> GETTER =
-      dev.obs4j.trace.Propagation.caseSensitiveGetter(Map::get, Map::keySet);
+  private static final HeaderGetter<Map<String, String>> GETTER = HeaderGetter.of(Map::get, Map::keySet);
 
   private static Operation serve(Obs obs, Map<String, String> headers) {
     return obs.operations().startEntry(headers, GETTER, "GET /x", SpanKind.SERVER, Attributes.empty());

@@ -143,7 +143,7 @@ public class HttpServerHandlerBenchmark {
   }
 
   private static void serve(HttpServerHandler handler, Blackhole bh) {
-    Operation operation = handler.start(REQUEST, (name, value) -> bh.consume(value));
+    Operation operation = handler.start(REQUEST, bh, (b, name, value) -> b.consume(value));
     try (Scope ignored = operation.makeCurrent()) {
       handler(bh);
     }

@@ -5,12 +5,14 @@
 package dev.obs4j.instrument;
 
 import dev.obs4j.ObsContext;
+import dev.obs4j.internal.MeterCache;
+import dev.obs4j.internal.ObsInternals;
 import dev.obs4j.internal.OperationState;
 import dev.obs4j.internal.logs.LogCorrelation;
+import dev.obs4j.trace.HeaderGetter;
 import dev.obs4j.trace.Propagation;
 import dev.obs4j.trace.SpanErrors;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.opentelemetry.api.baggage.Baggage;
@@ -22,13 +24,11 @@ import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
-import io.opentelemetry.context.propagation.TextMapGetter;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -41,7 +41,9 @@ import org.jspecify.annotations.Nullable;
  * <p>Obtained from {@code Obs.operations()}. Never throws on the request path.
  */
 public final class Operations {
-  private static final int METER_CACHE_LIMIT = 10_000;
+  static {
+    ObsInternals.setOperations(Operations::new, operations -> operations.meters);
+  }
 
   private final Tracer tracer;
   private final Propagation propagation;
@@ -51,17 +53,19 @@ public final class Operations {
   private final boolean acceptInboundFields;
   private final List<String> fieldHosts;
   private final ConcurrentMap<String, AtomicInteger> active = new ConcurrentHashMap<>();
-  private final ConcurrentMap<Object, Meter> meters = new ConcurrentHashMap<>();
+  private final MeterCache meters;
 
   /**
-   * For {@code Obs}; integrations get theirs from {@code obs.operations()}. {@code acceptInboundFields}: whether business fields that arrive as baggage are taken
-   * ({@code OBS4J_CONTEXT_ACCEPT_INBOUND}); {@code fieldHosts}: the hosts outgoing calls may send them to,
-   * empty for any ({@code OBS4J_CONTEXT_PROPAGATE_HOSTS}; {@code .example.com} matches its subdomains).
+   * Built by {@code Obs}; integrations get theirs from {@code obs.operations()}. {@code acceptInboundFields}:
+   * whether business fields that arrive as baggage are taken ({@code OBS4J_CONTEXT_ACCEPT_INBOUND});
+   * {@code fieldHosts}: the hosts outgoing calls may send them to, empty for any
+   * ({@code OBS4J_CONTEXT_PROPAGATE_HOSTS}; {@code .example.com} matches its subdomains).
    */
-  public Operations(
+  private Operations(
       Tracer tracer,
       Propagation propagation,
       MeterRegistry registry,
+      MeterCache meters,
       List<String> contextFields,
       String serviceName,
       boolean acceptInboundFields,
@@ -72,6 +76,7 @@ public final class Operations {
     this.fieldHosts = List.copyOf(fieldHosts);
     this.propagation = propagation;
     this.registry = registry;
+    this.meters = meters;
     this.contextFields = List.copyOf(contextFields);
   }
 
@@ -89,26 +94,6 @@ public final class Operations {
         });
   }
 
-  /**
-   * The meter for {@code key}, created by {@code create} the first time. Integrations look their
-   * per-request meters up here: building and registering a Micrometer id on every request costs more than
-   * the rest of the request's instrumentation. A key is a small record of bounded tag values (its class
-   * tells one integration's meters from another's); past {@value #METER_CACHE_LIMIT} keys the cache stops
-   * growing and {@code create} runs each time, where Micrometer's own lookup, behind the cardinality guard,
-   * takes over.
-   */
-  @SuppressWarnings("unchecked")
-  public <K, M extends Meter> M meter(K key, Function<? super K, M> create) {
-    M meter = (M) meters.get(key);
-    if (meter == null) {
-      meter = create.apply(key);
-      if (meters.size() < METER_CACHE_LIMIT) {
-        meters.putIfAbsent(key, meter);
-      }
-    }
-    return meter;
-  }
-
   /** The registry integrations record their meters in. */
   public MeterRegistry registry() {
     return registry;
@@ -124,7 +109,7 @@ public final class Operations {
    * header starts a new trace.
    */
   public <C> Operation startEntry(
-      C carrier, TextMapGetter<C> getter, String name, SpanKind kind, Attributes attributes) {
+      C carrier, HeaderGetter<? super C> getter, String name, SpanKind kind, Attributes attributes) {
     return start(inbound(propagation.extract(Context.root(), carrier, getter)), name, kind, attributes);
   }
 
@@ -198,7 +183,7 @@ public final class Operations {
         for (String field : contextFields) {
           String value = baggage.getEntryValue(field);
           if (value != null && state.putField(field, value)) {
-            span.setAttribute(ObsContext.attributeName(field), value);
+            span.setAttribute(ObsContext.USER_ID.equals(field) ? ObsContext.USER_ID_ATTRIBUTE : field, value);
           }
         }
       }

@@ -4,6 +4,7 @@
  */
 package dev.obs4j.trace;
 
+import dev.obs4j.internal.ObsInternals;
 import dev.obs4j.internal.OperationState;
 import io.opentelemetry.api.baggage.Baggage;
 import io.opentelemetry.api.baggage.BaggageBuilder;
@@ -17,8 +18,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.function.BiFunction;
-import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -31,33 +30,34 @@ import org.jspecify.annotations.Nullable;
  * obs.propagation().inject(headers);                 // before sending
  * Context parent = obs.propagation().extract(headers); // on receipt
  * }</pre>
+ *
+ * <p>Any other carrier is read through a {@link HeaderGetter} and written through a {@link HeaderSetter}.
  */
 public final class Propagation {
+  static {
+    ObsInternals.setPropagationFactory(Propagation::new);
+  }
+
   private final TextMapPropagator propagator;
   private final TextMapPropagator extractor;
-  private final TextMapGetter<Map<String, String>> mapGetter = caseSensitiveGetter(Map::get, Map::keySet);
-
-  /** Injects and extracts with {@code propagator}; obs4j users get theirs from {@code Obs.propagation()}. */
-  public Propagation(TextMapPropagator propagator) {
-    this(propagator, propagator);
-  }
+  private static final HeaderGetter<Map<String, String>> MAP_GETTER = HeaderGetter.of(Map::get, Map::keySet);
 
   /**
    * Injects with {@code injector} and extracts with {@code extractor}: obs4j writes the formats configured
    * in {@code OTEL_PROPAGATORS} but reads every format it knows, so that a caller in any of them keeps its
-   * trace.
+   * trace. Built by {@code Obs}; users get theirs from {@code obs.propagation()}.
    */
-  public Propagation(TextMapPropagator injector, TextMapPropagator extractor) {
+  private Propagation(TextMapPropagator injector, TextMapPropagator extractor) {
     this.propagator = Objects.requireNonNull(injector, "injector");
     this.extractor = Objects.requireNonNull(extractor, "extractor");
   }
 
-  /** The composite OpenTelemetry propagator that writes outgoing headers. */
+  /** The composite OpenTelemetry propagator that writes outgoing headers, for code that speaks OpenTelemetry. */
   public TextMapPropagator propagator() {
     return propagator;
   }
 
-  /** The propagator that reads incoming headers. */
+  /** The OpenTelemetry propagator that reads incoming headers, for code that speaks OpenTelemetry. */
   public TextMapPropagator extractor() {
     return extractor;
   }
@@ -133,114 +133,23 @@ public final class Propagation {
 
   /** Reads a context from {@code headers} (names matched case-insensitively), on top of the current one. */
   public Context extract(Map<String, String> headers) {
-    return extract(Context.current(), headers, mapGetter);
+    return extract(Context.current(), headers, MAP_GETTER);
+  }
+
+  /** Reads a context from {@code carrier} through {@code getter}, on top of the current context. */
+  public <C> Context extract(C carrier, HeaderGetter<? super C> getter) {
+    return extract(Context.current(), carrier, getter);
   }
 
   /**
-   * Reads a context from {@code carrier} through {@code getter}, which returns the first value of a header
-   * or null, on top of the current context. Without the carrier's header names, Jaeger's {@code uberctx-*}
-   * baggage cannot be found: prefer {@link #extract(Object, BiFunction, Function)}.
+   * Reads a context from {@code carrier} through {@code getter}, on top of {@code parent}; a malformed
+   * header yields {@code parent} unchanged. A header value holding a control character (CR, LF, NUL ...) is
+   * ignored whole, so that it can never be copied into an outgoing header.
    */
-  public <C> Context extract(C carrier, BiFunction<? super C, String, @Nullable String> getter) {
-    return extract(carrier, getter, c -> null);
-  }
-
-  /**
-   * Reads a context from {@code carrier} through {@code getter}, which returns the first value of a header
-   * or null, and {@code names}, which lists the carrier's header names, on top of the current context.
-   */
-  public <C> Context extract(
-      C carrier,
-      BiFunction<? super C, String, @Nullable String> getter,
-      Function<? super C, ? extends @Nullable Iterable<String>> names) {
-    return extract(Context.current(), carrier, caseSensitiveGetter(getter, names));
-  }
-
-  /**
-   * An OpenTelemetry getter over a carrier whose lookup is case-insensitive already (a Servlet request, the
-   * JDK server's headers): {@code names} lists the header names as the carrier holds them (Jaeger's
-   * {@code uberctx-*} baggage is found only by listing them), offered in lower case; {@code getter} returns
-   * the first value of a header, or null.
-   */
-  public static <C> TextMapGetter<C> getter(
-      BiFunction<? super C, String, @Nullable String> getter,
-      Function<? super C, ? extends @Nullable Iterable<String>> names) {
-    return getter(getter, names, false);
-  }
-
-  /**
-   * As {@link #getter(BiFunction, Function)}, for a carrier whose lookup matches names exactly (Kafka and
-   * RabbitMQ headers, a map): a value not found under the lower-case name is looked up under the carrier's
-   * own spelling. That scan costs a walk over the names per missing header, which is why carriers that match
-   * names case-insensitively themselves use the other getter.
-   */
-  public static <C> TextMapGetter<C> caseSensitiveGetter(
-      BiFunction<? super C, String, @Nullable String> getter,
-      Function<? super C, ? extends @Nullable Iterable<String>> names) {
-    return getter(getter, names, true);
-  }
-
-  private static <C> TextMapGetter<C> getter(
-      BiFunction<? super C, String, @Nullable String> getter,
-      Function<? super C, ? extends @Nullable Iterable<String>> names,
-      boolean scanOnMiss) {
+  public <C> Context extract(Context parent, C carrier, HeaderGetter<? super C> getter) {
     Objects.requireNonNull(getter, "getter");
-    Objects.requireNonNull(names, "names");
-    return new TextMapGetter<C>() {
-      @Override
-      public Iterable<String> keys(C c) {
-        Iterable<String> own = c == null ? null : names.apply(c);
-        if (own == null) {
-          return List.of();
-        }
-        // Lower-cased as they are read, without a copy: only Jaeger's propagator walks them, on every
-        // request (toLowerCase returns the same string when it is lower-case already).
-        return () -> {
-          Iterator<String> it = own.iterator();
-          return new Iterator<String>() {
-            @Override
-            public boolean hasNext() {
-              return it.hasNext();
-            }
-
-            @Override
-            public String next() {
-              String name = it.next();
-              return name == null ? "" : name.toLowerCase(Locale.ROOT);
-            }
-          };
-        };
-      }
-
-      @Override
-      public @Nullable String get(@Nullable C c, String key) {
-        if (c == null) {
-          return null;
-        }
-        String value = getter.apply(c, key);
-        if (value == null && scanOnMiss) {
-          Iterable<String> own = names.apply(c);
-          if (own != null) {
-            for (String name : own) {
-              if (name != null && !name.equals(key) && name.equalsIgnoreCase(key)) {
-                return getter.apply(c, name);
-              }
-            }
-          }
-        }
-        return value;
-      }
-    };
-  }
-
-  /**
-   * Reads a context with an OpenTelemetry getter; a malformed header yields {@code parent} unchanged. A
-   * header value holding a control character (CR, LF, NUL ...) is ignored whole, so that it can never be
-   * copied into an outgoing header.
-   */
-  public <C> Context extract(Context parent, C carrier, TextMapGetter<C> getter) {
     try {
-      return extractor.extract(parent, carrier, new SafeGetter<>(getter));
+      return extractor.extract(parent, carrier, new GetterAdapter<C>(getter));
     } catch (RuntimeException e) {
       return parent;
     }
@@ -257,30 +166,62 @@ public final class Propagation {
     return false;
   }
 
-  private static final class SafeGetter<C> implements TextMapGetter<C> {
-    private final TextMapGetter<C> delegate;
+  /**
+   * OpenTelemetry's getter over a {@link HeaderGetter}: names offered in lower case, values with control
+   * characters dropped, and, for a carrier that matches names exactly, a name not found in lower case looked
+   * up again in the carrier's own spelling.
+   */
+  private static final class GetterAdapter<C> implements TextMapGetter<C> {
+    private final HeaderGetter<? super C> getter;
 
-    SafeGetter(TextMapGetter<C> delegate) {
-      this.delegate = delegate;
+    GetterAdapter(HeaderGetter<? super C> getter) {
+      this.getter = getter;
     }
 
     @Override
     public Iterable<String> keys(C carrier) {
-      return delegate.keys(carrier);
+      Iterable<String> own = carrier == null ? null : getter.names(carrier);
+      if (own == null) {
+        return List.of();
+      }
+      // Lower-cased as they are read, without a copy: only Jaeger's propagator walks them, on every
+      // request (toLowerCase returns the same string when it is lower-case already).
+      return () -> {
+        Iterator<String> it = own.iterator();
+        return new Iterator<String>() {
+          @Override
+          public boolean hasNext() {
+            return it.hasNext();
+          }
+
+          @Override
+          public String next() {
+            String name = it.next();
+            return name == null ? "" : name.toLowerCase(Locale.ROOT);
+          }
+        };
+      };
     }
 
     @Override
     public @Nullable String get(@Nullable C carrier, String key) {
-      String value = delegate.get(carrier, key);
+      if (carrier == null) {
+        return null;
+      }
+      String value = getter.get(carrier, key);
+      if (value == null && !getter.ignoresCase()) {
+        Iterable<String> own = getter.names(carrier);
+        if (own != null) {
+          for (String name : own) {
+            if (name != null && !name.equals(key) && name.equalsIgnoreCase(key)) {
+              value = getter.get(carrier, name);
+              break;
+            }
+          }
+        }
+      }
       return value == null || hasControlCharacters(value) ? null : value;
     }
-  }
-
-  /** Sets one header on a carrier; the carrier decides whether a second value replaces the first. */
-  @FunctionalInterface
-  public interface HeaderSetter<C> {
-    /** Sets header {@code name} to {@code value} on {@code carrier}. */
-    void set(C carrier, String name, String value);
   }
 
   @Override

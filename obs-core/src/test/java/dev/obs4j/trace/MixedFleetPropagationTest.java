@@ -84,8 +84,9 @@ class MixedFleetPropagationTest {
       Context context =
           recorder.obs.propagation().extract(
               carrier,
-              (c, name) -> c.stream().filter(h -> h[0].equals(name)).map(h -> h[1]).findFirst().orElse(null),
-              c -> c.stream().map(h -> h[0]).toList());
+              HeaderGetter.<List<String[]>>of(
+                  (c, name) -> c.stream().filter(h -> h[0].equals(name)).map(h -> h[1]).findFirst().orElse(null),
+                  c -> c.stream().map(h -> h[0]).toList()));
       assertThat(traceOf(context)).isEqualTo(JAEGER_TRACE);
       assertThat(Baggage.fromContext(context).getEntryValue("user.id")).isEqualTo("erin");
     }

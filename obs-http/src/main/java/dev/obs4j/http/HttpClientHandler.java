@@ -6,6 +6,8 @@ package dev.obs4j.http;
 
 import dev.obs4j.instrument.Operation;
 import dev.obs4j.instrument.Operations;
+import dev.obs4j.internal.ObsInternals;
+import dev.obs4j.trace.HeaderSetter;
 import dev.obs4j.trace.Propagation;
 import dev.obs4j.trace.SpanErrors;
 import io.micrometer.core.instrument.Tags;
@@ -75,7 +77,7 @@ public final class HttpClientHandler {
       URI uri,
       @Nullable String uriTemplate,
       C carrier,
-      Propagation.HeaderSetter<? super C> setter) {
+      HeaderSetter<? super C> setter) {
     String m = method.toUpperCase(Locale.ROOT);
     AttributesBuilder attributes =
         Attributes.builder().put(HttpServerHandler.METHOD, m).put(URL_FULL, withoutQuery(uri));
@@ -123,9 +125,9 @@ public final class HttpClientHandler {
     }
   }
 
-  /** The timer for one combination of tags, looked up in the shared meter cache (see {@code Operations.meter}). */
+  /** The timer for one combination of tags, looked up in the shared meter cache. */
   Timer timer(TimerKey tags) {
-    return operations.meter(
+    return ObsInternals.meters(operations).get(
         tags,
         key ->
             Timer.builder("http.client.requests")

@@ -4,10 +4,13 @@
  */
 package dev.obs4j.http;
 
-import dev.obs4j.instrument.MeterKey;
 import dev.obs4j.instrument.Operation;
 import dev.obs4j.instrument.Operations;
-import dev.obs4j.trace.Propagation;
+import dev.obs4j.internal.MeterCache;
+import dev.obs4j.internal.MeterKey;
+import dev.obs4j.internal.ObsInternals;
+import dev.obs4j.trace.HeaderGetter;
+import dev.obs4j.trace.HeaderSetter;
 import dev.obs4j.trace.SpanErrors;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
@@ -18,7 +21,6 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.TraceFlags;
-import io.opentelemetry.context.propagation.TextMapGetter;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -40,7 +42,7 @@ import org.slf4j.MDC;
  *
  * <pre>{@code
  * if (handler.excludes(request.path())) { chain.run(); return; }
- * Operation operation = handler.start(request, response::setHeader);
+ * Operation operation = handler.start(request, response, Response::setHeader);
  * Throwable error = null;
  * try (Scope ignored = operation.makeCurrent()) { chain.run(); }
  * catch (Throwable t) { error = t; throw t; }
@@ -65,16 +67,10 @@ public final class HttpServerHandler {
   private static final String LOG_ROUTE = "http.route";
   private static final String LOG_METHOD = "http.request.method";
 
-  /** Sets one response header; adapters pass their framework's setter. */
-  @FunctionalInterface
-  public interface ResponseHeaderSetter {
-    /** Sets header {@code name} to {@code value}. */
-    void set(String name, String value);
-  }
-
   private final ObsHttp config;
   private final Operations operations;
-  private final TextMapGetter<HttpServerRequest> getter;
+  private final HeaderGetter<HttpServerRequest> getter;
+  private final MeterCache meters;
   private final AtomicInteger active;
   private final Duration[] objectives;
   private final String[] excludedPaths;
@@ -82,7 +78,9 @@ public final class HttpServerHandler {
   HttpServerHandler(ObsHttp config) {
     this.config = config;
     this.operations = config.obs().operations();
-    this.getter = Propagation.getter(HttpServerRequest::header, HttpServerRequest::headerNames);
+    // Every adapter's request looks headers up ignoring case (Servlet, the JDK server).
+    this.getter = HeaderGetter.ignoringCase(HttpServerRequest::header, HttpServerRequest::headerNames);
+    this.meters = ObsInternals.meters(operations);
     this.objectives = config.serviceLevelObjectives().toArray(new Duration[0]);
     this.excludedPaths = config.excludedPaths().toArray(new String[0]);
     this.active = operations.active("http.server.requests.active", "Requests being served now");
@@ -108,7 +106,7 @@ public final class HttpServerHandler {
 
   /**
    * Starts serving {@code request}; call before the framework's handler runs, and make the returned
-   * operation current around it. {@code responseHeaders} receives the trace-id headers:
+   * operation current around it. {@code responseHeaders} writes the trace-id headers on {@code response}:
    *
    * <ul>
    *   <li>{@code traceresponse} (W3C Trace Context level 2), {@code 00-<trace id>-<span id>-<flags>}, whose
@@ -120,7 +118,7 @@ public final class HttpServerHandler {
    *       still finds the request's logs.
    * </ul>
    */
-  public Operation start(HttpServerRequest request, ResponseHeaderSetter responseHeaders) {
+  public <R> Operation start(HttpServerRequest request, R response, HeaderSetter<? super R> responseHeaders) {
     String method = method(request);
     // The span starts bare; attributes are gathered only for a span that records (sampled), so a request
     // that is not sampled pays for none of them. obs4j's samplers do not look at start attributes.
@@ -142,10 +140,10 @@ public final class HttpServerHandler {
         if (flags.isSampled() && !span.isRecording()) {
           flags = TraceFlags.fromByte((byte) (flags.asByte() & ~TraceFlags.getSampled().asByte()));
         }
-        responseHeaders.set(
+        responseHeaders.set(response,
             "traceresponse", "00-" + context.getTraceId() + "-" + context.getSpanId() + "-" + flags.asHex());
         if (!config.traceIdHeader().isEmpty()) {
-          responseHeaders.set(config.traceIdHeader(), context.getTraceId());
+          responseHeaders.set(response, config.traceIdHeader(), context.getTraceId());
         }
       } catch (RuntimeException committed) {
         // a response already committed cannot take headers; the span is unaffected
@@ -242,7 +240,7 @@ public final class HttpServerHandler {
 
   /** The timer for one combination of tags, looked up in the shared meter cache. */
   private Timer timer(String method, String uri, String status, String outcome, String exception) {
-    return operations.meter(
+    return meters.get(
         MeterKey.of(TIMER, method, uri, status, outcome, exception),
         key -> {
           Timer.Builder builder =

@@ -218,7 +218,7 @@ class HttpClientTest {
       }
       Timer registered = obs.meterRegistry().get("http.client.requests").tags("status", "200").timer();
       assertThat(registered.count()).isEqualTo(2);
-      Timer cached = obs.operations().meter(
+      Timer cached = dev.obs4j.internal.ObsInternals.meters(obs.operations()).get(
           new HttpClientHandler.TimerKey("GET", "none", "200", "SUCCESS", "None", "127.0.0.1"),
           key -> {
             throw new AssertionError("the client timer is not in the shared meter cache");

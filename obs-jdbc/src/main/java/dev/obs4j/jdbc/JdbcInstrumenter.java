@@ -5,9 +5,10 @@
 package dev.obs4j.jdbc;
 
 import dev.obs4j.Obs;
-import dev.obs4j.instrument.MeterKey;
 import dev.obs4j.instrument.Operation;
 import dev.obs4j.instrument.Operations;
+import dev.obs4j.internal.MeterKey;
+import dev.obs4j.internal.ObsInternals;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
@@ -170,7 +171,7 @@ final class JdbcInstrumenter {
     } finally {
       long elapsed = System.nanoTime() - start;
       Timer timer =
-          operations.meter(
+          ObsInternals.meters(operations).get(
               MeterKey.of(WAIT_TIMER, system, outcome),
               key ->
                   Timer.builder(WAIT_TIMER)
@@ -257,7 +258,7 @@ final class JdbcInstrumenter {
   private Timer timer(String system, SqlInfo sql, String outcome) {
     String operation = sql.operation() == null ? "unknown" : sql.operation();
     String collection = sql.collection() == null ? "none" : sql.collection();
-    return operations.meter(
+    return ObsInternals.meters(operations).get(
         MeterKey.of(OPERATIONS_TIMER, system, operation, collection, outcome),
         key ->
             Timer.builder(OPERATIONS_TIMER)

@@ -5,10 +5,14 @@
 package dev.obs4j.messaging;
 
 import dev.obs4j.Obs;
-import dev.obs4j.instrument.MeterKey;
 import dev.obs4j.instrument.Operation;
 import dev.obs4j.instrument.Operations;
+import dev.obs4j.internal.MeterCache;
+import dev.obs4j.internal.MeterKey;
+import dev.obs4j.internal.ObsInternals;
 import dev.obs4j.internal.ThrottledLogger;
+import dev.obs4j.trace.HeaderGetter;
+import dev.obs4j.trace.HeaderSetter;
 import dev.obs4j.trace.Propagation;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -23,7 +27,6 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.LoggerFactory;
 
@@ -45,13 +48,6 @@ public final class MessagingHandler {
 
   private static final ThrottledLogger log =
       new ThrottledLogger(LoggerFactory.getLogger("dev.obs4j.messaging"));
-
-  /** Reads one header of a message; null when absent. */
-  @FunctionalInterface
-  public interface HeaderGetter<C> {
-    /** The value of header {@code name} in {@code carrier}, or null. */
-    @Nullable String get(C carrier, String name);
-  }
 
   /** A publish in flight. */
   public static final class Publish {
@@ -91,12 +87,14 @@ public final class MessagingHandler {
 
   private final Operations operations;
   private final Propagation propagation;
+  private final MeterCache meters;
   private final boolean linkConsumers;
   private final AtomicInteger active;
 
   MessagingHandler(Obs obs, boolean linkConsumers) {
     this.operations = obs.operations();
     this.propagation = operations.propagation();
+    this.meters = ObsInternals.meters(operations);
     this.linkConsumers = linkConsumers;
     this.active = operations.active("messaging.process.active", "Messages being processed now");
   }
@@ -107,7 +105,7 @@ public final class MessagingHandler {
    * {@value #ENQUEUED_AT_HEADER} through {@code setter}.
    */
   public <C> Publish startPublish(
-      String system, String destination, C carrier, Propagation.HeaderSetter<? super C> setter) {
+      String system, String destination, C carrier, HeaderSetter<? super C> setter) {
     Operation operation =
         operations.start(
             Context.current(),
@@ -164,7 +162,9 @@ public final class MessagingHandler {
    * Starts processing one received message. Its parent (or link) is the producer span found in the
    * headers; a message without usable trace headers starts a new trace and is counted in
    * {@code messaging.receive.untraced}. With {@code recordQueueTime}, the queue time is recorded now, from
-   * {@code brokerTimestampMillis} when the broker gave one (else -1) or the enqueue-time header.
+   * {@code brokerTimestampMillis} when the broker gave one (else -1) or the enqueue-time header. A getter
+   * that lists the message's header names ({@link HeaderGetter#of}) lets headers propagation cannot name in
+   * advance (Jaeger's {@code uberctx-*} baggage) be found too.
    */
   public <C> Process startProcess(
       String system,
@@ -173,26 +173,7 @@ public final class MessagingHandler {
       HeaderGetter<? super C> getter,
       long brokerTimestampMillis,
       boolean recordQueueTime) {
-    return startProcess(system, destination, carrier, getter, c -> null, brokerTimestampMillis, recordQueueTime);
-  }
-
-  /**
-   * As {@link #startProcess(String, String, Object, HeaderGetter, long, boolean)}, with {@code names}
-   * listing the message's header names, so that headers propagation cannot name in advance (Jaeger's
-   * {@code uberctx-*} baggage) are found too.
-   */
-  public <C> Process startProcess(
-      String system,
-      String destination,
-      C carrier,
-      HeaderGetter<? super C> getter,
-      Function<? super C, ? extends @Nullable Iterable<String>> names,
-      long brokerTimestampMillis,
-      boolean recordQueueTime) {
-    Context extracted =
-        operations.inbound(
-            propagation.extract(
-                Context.root(), carrier, Propagation.caseSensitiveGetter((C c, String key) -> getter.get(c, key), names)));
+    Context extracted = operations.inbound(propagation.extract(Context.root(), carrier, getter));
     SpanContext producer = Span.fromContext(extracted).getSpanContext();
     if (!producer.isValid()) {
       untracedCounter(system, destination).increment();
@@ -296,7 +277,7 @@ public final class MessagingHandler {
 
   private Timer timer(
       String name, String description, String system, String destination, String operation, String outcome) {
-    return operations.meter(
+    return meters.get(
         MeterKey.of(name, system, destination, operation, outcome), // name: one of the constant meter names
         key ->
             Timer.builder(name)
@@ -311,7 +292,7 @@ public final class MessagingHandler {
   }
 
   private Counter untracedCounter(String system, String destination) {
-    return operations.meter(
+    return meters.get(
         MeterKey.of(UNTRACED_COUNTER, system, destination),
         key ->
             Counter.builder(UNTRACED_COUNTER)

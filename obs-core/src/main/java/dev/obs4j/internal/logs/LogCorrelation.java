@@ -61,8 +61,16 @@ public final class LogCorrelation {
     return service.equals(serviceOf(context)) ? context : context.with(SERVICE, service);
   }
 
-  /** Whether SLF4J's backend is log4j-core, which gets trace ids from {@link Log4j2ContextDataProvider}. */
+  /**
+   * Whether SLF4J's backend is log4j-core, which gets trace ids from {@link Log4j2ContextDataProvider}. Not
+   * on the module path: log4j finds the provider through {@code META-INF/services}, which a named module's
+   * jar does not offer (a {@code provides} clause would make log4j mandatory there), so the MDC carries
+   * the ids instead.
+   */
   static boolean log4jProvidesIds() {
+    if (LogCorrelation.class.getModule().isNamed()) {
+      return false;
+    }
     try {
       Class.forName("org.apache.logging.log4j.core.util.ContextDataProvider", false, LogCorrelation.class.getClassLoader());
       return MDC.getMDCAdapter() != null

@@ -5,6 +5,7 @@
 package dev.obs4j.http.jdk;
 
 import com.sun.net.httpserver.Filter;
+import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import dev.obs4j.http.HttpServerHandler;
 import dev.obs4j.http.HttpServerRequest;
@@ -47,7 +48,7 @@ public final class ObsHttpServerFilter extends Filter {
       chain.doFilter(exchange); // a health check or the metrics route: not traced, not timed
       return;
     }
-    Operation operation = handler.start(request, (name, value) -> exchange.getResponseHeaders().set(name, value));
+    Operation operation = handler.start(request, exchange.getResponseHeaders(), Headers::set);
     Throwable error = null;
     try (Scope ignored = operation.makeCurrent()) {
       chain.doFilter(exchange);

@@ -96,7 +96,7 @@ public final class ObsServletFilter implements Filter {
       chain.doFilter(req, res); // a health check or the metrics route: not traced, not timed
       return;
     }
-    Operation operation = handler.start(wrapped, response::setHeader);
+    Operation operation = handler.start(wrapped, response, HttpServletResponse::setHeader);
     request.setAttribute(OPERATION_ATTRIBUTE, operation);
     Throwable error = null;
     try (Scope ignored = operation.makeCurrent()) {

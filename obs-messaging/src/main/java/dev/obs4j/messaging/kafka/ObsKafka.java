@@ -4,6 +4,7 @@
  */
 package dev.obs4j.messaging.kafka;
 
+import dev.obs4j.trace.HeaderGetter;
 import dev.obs4j.messaging.MessageHandler;
 import dev.obs4j.messaging.MessagingHandler;
 import dev.obs4j.messaging.ObsMessaging;
@@ -34,6 +35,9 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  */
 public final class ObsKafka {
+  /** Reads a record's headers, listing their names so that Jaeger's {@code uberctx-*} baggage is found. */
+  static final HeaderGetter<Headers> HEADERS = HeaderGetter.of(ObsKafka::header, ObsKafka::headerNames);
+
   /** {@code messaging.system} of Kafka. */
   public static final String SYSTEM = "kafka";
 
@@ -70,13 +74,13 @@ public final class ObsKafka {
     boolean received = record.headers().lastHeader(RECEIVED_HEADER) != null;
     MessagingHandler.Process process =
         handler.startProcess(
-            SYSTEM, record.topic(), record.headers(), ObsKafka::header, ObsKafka::headerNames,
+            SYSTEM, record.topic(), record.headers(), HEADERS,
             brokerTimestamp(record), !received);
     handler.run(process, () -> code.handle(record));
   }
 
   static void received(MessagingHandler handler, ConsumerRecord<?, ?> record) {
-    handler.queueTime(SYSTEM, record.topic(), brokerTimestamp(record), ObsKafka::header, record.headers());
+    handler.queueTime(SYSTEM, record.topic(), brokerTimestamp(record), HEADERS, record.headers());
     try {
       record.headers().add(RECEIVED_HEADER, new byte[0]);
     } catch (IllegalStateException readOnly) {

@@ -4,6 +4,7 @@
  */
 package dev.obs4j.messaging.queue;
 
+import dev.obs4j.trace.HeaderGetter;
 import dev.obs4j.messaging.MessageHandler;
 import dev.obs4j.messaging.MessagingHandler;
 import dev.obs4j.messaging.ObsMessaging;
@@ -30,6 +31,8 @@ import org.jspecify.annotations.Nullable;
  * @param <T> the payload
  */
 public final class TracedQueue<T> {
+  private static final HeaderGetter<Map<String, String>> HEADERS = HeaderGetter.of(Map::get, Map::keySet);
+
   /** {@code messaging.system} of in-JVM queues. */
   public static final String SYSTEM = "jvm_queue";
 
@@ -70,7 +73,7 @@ public final class TracedQueue<T> {
   public @Nullable Envelope<T> poll(Duration timeout) throws InterruptedException {
     Envelope<T> envelope = queue.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
     if (envelope != null) {
-      handler.queueTime(SYSTEM, name, -1, (Map<String, String> h, String key) -> h.get(key), envelope.headers());
+      handler.queueTime(SYSTEM, name, -1, HEADERS, envelope.headers());
     }
     return envelope;
   }
@@ -79,7 +82,7 @@ public final class TracedQueue<T> {
   public <E extends Exception> void process(Envelope<T> envelope, MessageHandler<? super T, E> code) throws E {
     MessagingHandler.Process process =
         handler.startProcess(
-            SYSTEM, name, envelope.headers(), (Map<String, String> h, String key) -> h.get(key), Map::keySet, -1, false);
+            SYSTEM, name, envelope.headers(), HEADERS, -1, false);
     handler.run(process, () -> code.handle(envelope.payload()));
   }
 

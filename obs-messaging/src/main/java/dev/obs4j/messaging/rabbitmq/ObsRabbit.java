@@ -4,6 +4,7 @@
  */
 package dev.obs4j.messaging.rabbitmq;
 
+import dev.obs4j.trace.HeaderGetter;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import dev.obs4j.messaging.MessagingHandler;
@@ -27,6 +28,9 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  */
 public final class ObsRabbit {
+  /** Reads a delivery's headers, listing their names so that Jaeger's {@code uberctx-*} baggage is found. */
+  static final HeaderGetter<Map<String, Object>> HEADERS = HeaderGetter.of(ObsRabbit::header, Map::keySet);
+
   /** {@code messaging.system} of RabbitMQ. */
   public static final String SYSTEM = "rabbitmq";
 
@@ -55,7 +59,7 @@ public final class ObsRabbit {
       timestamp = properties.getTimestamp().getTime(); // the publisher's AMQP timestamp, when that is all there is
     }
     MessagingHandler.Process process =
-        handler.startProcess(SYSTEM, queue, headers, ObsRabbit::header, Map::keySet, timestamp, true);
+        handler.startProcess(SYSTEM, queue, headers, HEADERS, timestamp, true);
     handler.run(process, delivery);
   }
 

@@ -2,12 +2,12 @@
  * Copyright The obs4j Authors
  * SPDX-License-Identifier: Apache-2.0
  */
-package dev.obs4j.instrument;
+package dev.obs4j.internal;
 
 import java.util.Arrays;
 
 /**
- * The key of one meter in {@link Operations#meter}: which meter, and its tag values. Built once per
+ * The key of one meter in {@link MeterCache}: which meter, and its tag values. Built once per
  * operation on the request path, so its hash is computed once, from the strings' cached hashes, and
  * {@code equals} compares by identity first (tag values are mostly the same constant strings: route
  * templates, interned status codes). A record's generated {@code hashCode}/{@code equals} showed up at about

@@ -1,0 +1,12 @@
+/*
+ * Copyright The obs4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+
+/** obs4j for JDBC: a traced {@code DataSource} and connection wrapper with sanitized statements. */
+module dev.obs4j.jdbc {
+  requires transitive dev.obs4j.core;
+  requires transitive java.sql;
+
+  exports dev.obs4j.jdbc;
+}
