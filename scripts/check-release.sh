@@ -9,8 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 modules=(obs-core obs-http obs-jdbc obs-messaging)
-mvn -B -q -ntp -Prelease -Dgpg.skip -DskipTests verify -pl "bom,$(IFS=,; echo "${modules[*]}")" >/dev/null
 version=$(sed -n 's:^  <version>\(.*\)</version>$:\1:p' pom.xml | head -1)
+for m in "${modules[@]}"; do rm -f "$m/target/$m-$version-tests.jar"; done
+mvn -B -q -ntp -Prelease -Dgpg.skip -DskipTests verify -pl "bom,$(IFS=,; echo "${modules[*]}")" >/dev/null
 missing=0
 for m in "${modules[@]}"; do
   for kind in "" -sources -javadoc; do
@@ -23,10 +24,39 @@ for m in "${modules[@]}"; do
       missing=1
     fi
   done
+  if [[ -e $m/target/$m-$version-tests.jar ]]; then
+    echo "release dry run: $m attaches a test jar, which would be published" >&2
+    missing=1
+  fi
+done
+# Every published pom (the parent, the BOM, each module) carries what Central requires, as Central reads
+# it: with what it inherits from the parent.
+for m in . bom "${modules[@]}"; do
+  effective=$(mktemp)
+  mvn -B -q -ntp org.apache.maven.plugins:maven-help-plugin:3.5.1:effective-pom -N -f "$m/pom.xml" \
+    -Doutput="$effective" >/dev/null
+  for field in name description url licenses/license/name licenses/license/url developers/developer/name \
+      scm/url scm/connection scm/developerConnection; do
+    value=$(python3 - "$effective" "$field" <<'PY'
+import sys, xml.etree.ElementTree as ET
+ns = {"m": "http://maven.apache.org/POM/4.0.0"}
+node = ET.parse(sys.argv[1]).getroot()
+for part in sys.argv[2].split("/"):
+    node = node.find("m:" + part, ns) if node is not None else None
+print((node.text or "").strip() if node is not None else "")
+PY
+)
+    if [[ -z $value ]]; then
+      echo "release dry run: the pom of $m has no $field, which Maven Central requires" >&2
+      missing=1
+    fi
+  done
+  rm -f "$effective"
 done
 # The BOM manages exactly the published jars: every module's pom that is a jar and not marked
 # obs4j.publish.skip, found anew from the poms so a new module cannot be forgotten in the BOM.
 published=$(for pom in */pom.xml */*/pom.xml; do
+  [[ $pom == scripts/* ]] && continue # the consumer check's own project, not part of the build
   grep -q '<packaging>pom</packaging>\|<obs4j.publish.skip>true' "$pom" && continue
   sed -n '/<parent>/,/<\/parent>/d; s:^  <artifactId>\(.*\)</artifactId>$:\1:p' "$pom" | head -1
 done | sort)
@@ -40,5 +70,5 @@ if [[ "$published" != "$(printf '%s\n' "${modules[@]}" | sort)" ]]; then
   missing=1
 fi
 
-((missing == 0)) && echo "Release dry run: main, sources and javadoc jars for ${modules[*]}; the BOM manages exactly them"
+((missing == 0)) && echo "Release dry run: main, sources and javadoc jars (no test jar) for ${modules[*]}; Central's pom fields in the parent, BOM and modules; the BOM manages exactly them"
 exit $missing

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Copyright The obs4j Authors
+# SPDX-License-Identifier: Apache-2.0
+#
+# Proves the API compatibility check (japicmp, configured in the root pom) before there is a first release
+# to compare with: this commit's obs-core is deployed as a throw-away release 0.1.0 to a file repository,
+# then compared against three builds of a copy of the sources:
+#   0.1.1-SNAPSHOT unchanged                     -> must pass
+#   0.1.1-SNAPSHOT with a public method removed  -> must fail (a patch version may not break the API)
+#   0.2.0-SNAPSHOT with the same removal         -> must pass (before 1.0 a minor version may, CHANGELOG.md)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+repo="file://$work/repo"
+setver="org.codehaus.mojo:versions-maven-plugin:2.18.0:set -DprocessAllModules=true -DgenerateBackupPoms=false"
+
+copy() { # a clean copy of this commit's sources at version $2
+  mkdir -p "$1"
+  git archive HEAD | tar -x -C "$1"
+  (cd "$1" && mvn -B -q -ntp $setver -DnewVersion="$2" >/dev/null)
+}
+check() { # build obs-core in $1 and compare it with the baseline; prints the outcome
+  (cd "$1" && mvn -B -ntp -DskipTests -Dobs4j.api.skip=false -Dobs4j.api.baseline=0.1.0 \
+     -Dobs4j.api.repository="$repo" verify -pl obs-core > "$1/check.log" 2>&1) && echo pass || echo fail
+}
+
+copy "$work/base" 0.1.0
+(cd "$work/base" && mvn -B -q -ntp -DskipTests deploy -pl .,obs-core -DaltDeploymentRepository="baseline::$repo" >/dev/null)
+
+copy "$work/same" 0.1.1-SNAPSHOT
+copy "$work/patch" 0.1.1-SNAPSHOT
+copy "$work/minor" 0.2.0-SNAPSHOT
+for dir in patch minor; do # remove ObsContext.traceId(), a public method
+  python3 - "$work/$dir/obs-core/src/main/java/dev/obs4j/ObsContext.java" <<'PY'
+import re, sys
+path = sys.argv[1]
+source = open(path).read()
+changed = re.sub(r"\n  /\*\*(?:(?!\*/).)*\*/\n  public static @Nullable String traceId\(\) \{.*?\n  \}\n", "\n", source, count=1, flags=re.S)
+assert changed != source, "ObsContext.traceId() not found: update this check"
+open(path, "w").write(changed)
+PY
+done
+
+fail=0
+[[ $(check "$work/same") == pass ]] || { echo "api check: an unchanged API failed the check:" >&2; tail -30 "$work/same/check.log" >&2; fail=1; }
+[[ $(check "$work/patch") == fail ]] || { echo "api check: removing a public method in a patch version passed" >&2; fail=1; }
+grep -q "traceId" "$work/patch/check.log" || { echo "api check: the failure does not name the removed method:" >&2; tail -30 "$work/patch/check.log" >&2; fail=1; }
+[[ $(check "$work/minor") == pass ]] || { echo "api check: the same removal in a new minor version (0.2.0) failed:" >&2; tail -30 "$work/minor/check.log" >&2; fail=1; }
+((fail == 0)) && echo "API check: japicmp passes an unchanged API, fails a removed public method in 0.1.1, accepts it in 0.2.0"
+exit $fail
