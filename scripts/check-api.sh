@@ -7,7 +7,8 @@
 # then compared against three builds of a copy of the sources:
 #   0.1.1-SNAPSHOT unchanged                     -> must pass
 #   0.1.1-SNAPSHOT with a public method removed  -> must fail (a patch version may not break the API)
-#   0.2.0-SNAPSHOT with the same removal         -> must pass (before 1.0 a minor version may, CHANGELOG.md)
+#   0.2.0-SNAPSHOT with the same removal         -> must fail (semver holds in 0.x too, CHANGELOG.md)
+#   1.0.0-SNAPSHOT with the same removal         -> must pass (a new major version may break)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
@@ -31,7 +32,8 @@ copy "$work/base" 0.1.0
 copy "$work/same" 0.1.1-SNAPSHOT
 copy "$work/patch" 0.1.1-SNAPSHOT
 copy "$work/minor" 0.2.0-SNAPSHOT
-for dir in patch minor; do # remove ObsContext.traceId(), a public method
+copy "$work/major" 1.0.0-SNAPSHOT
+for dir in patch minor major; do # remove ObsContext.traceId(), a public method
   python3 - "$work/$dir/obs-core/src/main/java/dev/obs4j/ObsContext.java" <<'PY'
 import re, sys
 path = sys.argv[1]
@@ -46,6 +48,7 @@ fail=0
 [[ $(check "$work/same") == pass ]] || { echo "api check: an unchanged API failed the check:" >&2; tail -30 "$work/same/check.log" >&2; fail=1; }
 [[ $(check "$work/patch") == fail ]] || { echo "api check: removing a public method in a patch version passed" >&2; fail=1; }
 grep -q "traceId" "$work/patch/check.log" || { echo "api check: the failure does not name the removed method:" >&2; tail -30 "$work/patch/check.log" >&2; fail=1; }
-[[ $(check "$work/minor") == pass ]] || { echo "api check: the same removal in a new minor version (0.2.0) failed:" >&2; tail -30 "$work/minor/check.log" >&2; fail=1; }
-((fail == 0)) && echo "API check: japicmp passes an unchanged API, fails a removed public method in 0.1.1, accepts it in 0.2.0"
+[[ $(check "$work/minor") == fail ]] || { echo "api check: removing a public method in a minor version passed" >&2; fail=1; }
+[[ $(check "$work/major") == pass ]] || { echo "api check: the same removal in a new major version (1.0.0) failed:" >&2; tail -30 "$work/major/check.log" >&2; fail=1; }
+((fail == 0)) && echo "API check: japicmp passes an unchanged API, fails a removed public method in 0.1.1 and 0.2.0, accepts it in 1.0.0"
 exit $fail
