@@ -34,10 +34,12 @@ class RabbitTest {
       factory.setHost("127.0.0.1");
       factory.setPort(broker.port());
       factory.setAutomaticRecoveryEnabled(false);
+      // tag::rabbitmq[]
       ObsRabbit rabbit = ObsRabbit.create(service.messaging);
       Connection connection = factory.newConnection();
       try {
-        Channel channel = rabbit.wrap(connection.createChannel());
+        Channel channel = rabbit.wrap(connection.createChannel()); // publish and consume as usual
+        // end::rabbitmq[]
         channel.queueDeclare("orders", false, false, false, null);
         channel.confirmSelect();
 
