@@ -89,7 +89,14 @@ public final class ExtractingPropagator implements TextMapPropagator {
           merged = Baggage.fromContext(context).toBuilder();
         }
         BaggageBuilder into = merged;
-        baggage.forEach((key, entry) -> into.put(key, entry.getValue(), entry.getMetadata()));
+        baggage.forEach((key, entry) -> {
+          // A header with a control character is ignored whole, but W3C baggage percent-decodes its values
+          // (found by PropagationFuzzTest: "%00" became NUL): such an entry is dropped here, so that it
+          // reaches neither a span, a log line nor the next hop.
+          if (!HeaderValues.hasControlCharacters(key) && !HeaderValues.hasControlCharacters(entry.getValue())) {
+            into.put(key, entry.getValue(), entry.getMetadata());
+          }
+        });
       }
     }
     return merged == null ? result : result.with(merged.build());

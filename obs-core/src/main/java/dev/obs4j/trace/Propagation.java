@@ -4,6 +4,7 @@
  */
 package dev.obs4j.trace;
 
+import dev.obs4j.internal.HeaderValues;
 import dev.obs4j.internal.ObsInternals;
 import dev.obs4j.internal.OperationState;
 import io.opentelemetry.api.baggage.Baggage;
@@ -157,13 +158,7 @@ public final class Propagation {
 
   /** True for values no header may carry: ASCII control characters other than tab. */
   static boolean hasControlCharacters(String value) {
-    for (int i = 0; i < value.length(); i++) {
-      char c = value.charAt(i);
-      if ((c < 0x20 && c != '\t') || c == 0x7f) {
-        return true;
-      }
-    }
-    return false;
+    return HeaderValues.hasControlCharacters(value);
   }
 
   /**
