@@ -35,9 +35,12 @@ class RabbitTest {
       factory.setPort(broker.port());
       factory.setAutomaticRecoveryEnabled(false);
       // tag::rabbitmq[]
+      // tag::rabbitmq-create[]
       ObsRabbit rabbit = ObsRabbit.create(service.messaging);
+      // end::rabbitmq-create[]
       Connection connection = factory.newConnection();
       try {
+        // tag::rabbitmq-use[]
         Channel channel = rabbit.wrap(connection.createChannel()); // publish and consume as usual
         // end::rabbitmq[]
         channel.queueDeclare("orders", false, false, false, null);
@@ -48,10 +51,13 @@ class RabbitTest {
           return null;
         });
         channel.waitForConfirmsOrDie(10_000);
+        // end::rabbitmq-use[]
         Thread.sleep(500); // the consumer starts late
+        // tag::rabbitmq-use[]
         CompletableFuture<String> delivered = new CompletableFuture<>();
         channel.basicConsume("orders", true,
             (tag, delivery) -> delivered.complete(new String(delivery.getBody(), StandardCharsets.UTF_8)), tag -> { });
+        // end::rabbitmq-use[]
         assertThat(delivered.get(10, TimeUnit.SECONDS)).isEqualTo("order-1");
 
         service.assertOneTrace("orders");
