@@ -128,6 +128,9 @@ public final class Obs implements AutoCloseable {
     boolean serverEnabled = settings.bool("OBS4J_METRICS_SERVER", false);
     String serverHost = settings.get("OTEL_EXPORTER_PROMETHEUS_HOST", "127.0.0.1");
     int serverPort = settings.intInRange("OTEL_EXPORTER_PROMETHEUS_PORT", 9464, 0, 65535);
+    String serverUser = settings.get("OBS4J_METRICS_SERVER_USERNAME");
+    String serverPassword = settings.get("OBS4J_METRICS_SERVER_PASSWORD");
+    checkBasicAuth(serverUser, serverPassword);
     boolean hook = settings.bool("OBS4J_SHUTDOWN_HOOK", true);
     List<String> contextFields = contextFields(settings);
     boolean acceptInboundFields = settings.bool("OBS4J_CONTEXT_ACCEPT_INBOUND", true);
@@ -194,7 +197,7 @@ public final class Obs implements AutoCloseable {
     MetricsServer server = null;
     if (serverEnabled) {
       try {
-        server = new MetricsServer(registry, serverHost, serverPort);
+        server = new MetricsServer(registry, serverHost, serverPort, serverUser, serverPassword);
       } catch (IOException | RuntimeException e) {
         sdk.getSdkTracerProvider().shutdown();
         throw new ObsConfigException(
@@ -230,6 +233,33 @@ public final class Obs implements AutoCloseable {
     } catch (IllegalStateException setMeanwhile) {
       // another thread (or an agent) registered one first: keep it
     }
+  }
+
+  /** Basic auth for the metrics server takes both settings or neither, and a user name without a colon. */
+  private static void checkBasicAuth(@Nullable String user, @Nullable String password) {
+    if (user == null && password != null) {
+      throw new ObsConfigException(
+          "OBS4J_METRICS_SERVER_USERNAME",
+          "OBS4J_METRICS_SERVER_PASSWORD is set but OBS4J_METRICS_SERVER_USERNAME is not: set both for basic auth on /metrics, or neither");
+    }
+    if (user != null && password == null) {
+      throw new ObsConfigException(
+          "OBS4J_METRICS_SERVER_PASSWORD",
+          "OBS4J_METRICS_SERVER_USERNAME is set but OBS4J_METRICS_SERVER_PASSWORD is not: set both for basic auth on /metrics, or neither");
+    }
+    if (user != null && (user.indexOf(':') >= 0 || hasControl(user))) {
+      throw new ObsConfigException(
+          "OBS4J_METRICS_SERVER_USERNAME",
+          "Invalid OBS4J_METRICS_SERVER_USERNAME: basic auth user names cannot contain ':' or control characters");
+    }
+    if (password != null && hasControl(password)) {
+      throw new ObsConfigException(
+          "OBS4J_METRICS_SERVER_PASSWORD", "Invalid OBS4J_METRICS_SERVER_PASSWORD: it contains a control character");
+    }
+  }
+
+  private static boolean hasControl(String s) {
+    return s.chars().anyMatch(c -> c < 0x20 || c == 0x7f);
   }
 
   /** When the JVM meters are bound at the latest, if nothing scraped before. */
@@ -589,6 +619,17 @@ public final class Obs implements AutoCloseable {
       set("OBS4J_METRICS_SERVER", "true");
       set("OTEL_EXPORTER_PROMETHEUS_HOST", host);
       return set("OTEL_EXPORTER_PROMETHEUS_PORT", Integer.toString(port));
+    }
+
+    /**
+     * {@code OBS4J_METRICS_SERVER_USERNAME} and {@code OBS4J_METRICS_SERVER_PASSWORD}: the metrics server's
+     * {@code /metrics} asks for these by HTTP basic auth ({@code /health} stays open). Prometheus sends them
+     * with {@code basic_auth} in its scrape config. Basic auth without TLS only keeps casual readers out:
+     * keep the server on loopback or a private network.
+     */
+    public Builder metricsServerBasicAuth(String username, String password) {
+      set("OBS4J_METRICS_SERVER_USERNAME", Objects.requireNonNull(username, "username"));
+      return set("OBS4J_METRICS_SERVER_PASSWORD", Objects.requireNonNull(password, "password"));
     }
 
     /** {@code OBS4J_SHUTDOWN_HOOK}: whether a JVM shutdown hook closes this handle (default true). */
