@@ -134,8 +134,8 @@ final class SqlSanitizer {
           out.append(word);
           i = j;
         }
-      } else if (Character.isWhitespace(c)) {
-        space(out);
+      } else if (Character.isWhitespace(c) || Character.isISOControl(c)) {
+        space(out); // NUL, ESC, DEL ... would reach span attributes and log lines as they are
         i++;
       } else {
         out.append(c);

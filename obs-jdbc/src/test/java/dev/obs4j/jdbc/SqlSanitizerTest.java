@@ -59,6 +59,8 @@ class SqlSanitizerTest {
     assertThat(info.collection()).isEqualTo("users");
   }
 
+  private static final String CONTROL = "\r\u0000\u0001\u001b\u007f\u000b\f\u0085\u2028";
+  private static final Pattern CONTROL_CHAR = Pattern.compile("[\\x00-\\x1f\\x7f]");
   private static final String ALPHABET = "abcXYZ019 '\"\\`$-/*\n\t;,()_.e+é中";
 
   private static String randomText(Random random, int max) {
@@ -105,7 +107,7 @@ class SqlSanitizerTest {
         "SELECT %s -- trailing %s\nFROM t",
         "SELECT \"col\" FROM \"t\" WHERE x=%s OR y=%s",
     };
-    for (int i = 0; i < 20_000; i++) {
+    for (int i = 0; i < 100_000; i++) {
       String marker = "zq" + Integer.toString(i, 36) + "qz";
       String template = templates[random.nextInt(templates.length)];
       String second = literal(random, marker);
@@ -122,14 +124,19 @@ class SqlSanitizerTest {
   }
 
   @Test
-  void hostileInput_neverThrows_andLeavesNoQuoteOrNumber() {
+  void hostileInput_neverThrows_andLeavesNoQuoteOrNumber_norAControlCharacter() {
     Random random = new Random(42);
-    for (int i = 0; i < 20_000; i++) {
+    for (int i = 0; i < 100_000; i++) {
       String garbage = randomText(random, 200);
+      if (i % 10 == 0) {
+        garbage = garbage + CONTROL.charAt(random.nextInt(CONTROL.length())) + randomText(random, 50);
+      }
       for (boolean mysql : new boolean[] {false, true}) {
         SqlInfo info = SqlSanitizer.sanitize(garbage, mysql);
         String input = escape(garbage);
         assertThat(info).isNotNull();
+        // the statement text becomes a span attribute and may be logged: it must not split a line
+        assertThat(CONTROL_CHAR.matcher(info.text()).find()).as("control character in <%s>", escape(info.text())).isFalse();
         if (!mysql) {
           assertThat(info.text()).as(input).satisfies(SqlSanitizerTest::assertNoLiterals);
         } else {
