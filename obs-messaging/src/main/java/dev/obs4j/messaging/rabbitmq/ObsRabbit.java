@@ -10,6 +10,7 @@ import com.rabbitmq.client.Channel;
 import dev.obs4j.messaging.MessagingHandler;
 import dev.obs4j.messaging.ObsMessaging;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -63,9 +64,15 @@ public final class ObsRabbit {
     handler.run(process, delivery);
   }
 
-  /** AMQP header values arrive as LongString (or anything else a publisher put there). */
+  /**
+   * AMQP header values arrive as LongString from most clients, as a byte array from some, or as anything
+   * else a publisher put there; the bytes are read as UTF-8 (a byte array's toString is its identity).
+   */
   static @Nullable String header(Map<String, Object> headers, String name) {
     Object value = headers.get(name);
+    if (value instanceof byte[] bytes) {
+      return new String(bytes, StandardCharsets.UTF_8);
+    }
     return value == null ? null : value.toString();
   }
 }
