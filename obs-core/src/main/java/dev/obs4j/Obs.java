@@ -247,19 +247,11 @@ public final class Obs implements AutoCloseable {
           "OBS4J_METRICS_SERVER_PASSWORD",
           "OBS4J_METRICS_SERVER_USERNAME is set but OBS4J_METRICS_SERVER_PASSWORD is not: set both for basic auth on /metrics, or neither");
     }
-    if (user != null && (user.indexOf(':') >= 0 || hasControl(user))) {
+    // (control characters never get this far: reading any setting rejects them)
+    if (user != null && user.indexOf(':') >= 0) {
       throw new ObsConfigException(
-          "OBS4J_METRICS_SERVER_USERNAME",
-          "Invalid OBS4J_METRICS_SERVER_USERNAME: basic auth user names cannot contain ':' or control characters");
+          "OBS4J_METRICS_SERVER_USERNAME", "Invalid OBS4J_METRICS_SERVER_USERNAME: basic auth user names cannot contain ':'");
     }
-    if (password != null && hasControl(password)) {
-      throw new ObsConfigException(
-          "OBS4J_METRICS_SERVER_PASSWORD", "Invalid OBS4J_METRICS_SERVER_PASSWORD: it contains a control character");
-    }
-  }
-
-  private static boolean hasControl(String s) {
-    return s.chars().anyMatch(c -> c < 0x20 || c == 0x7f);
   }
 
   /** When the JVM meters are bound at the latest, if nothing scraped before. */
@@ -323,7 +315,16 @@ public final class Obs implements AutoCloseable {
 
   private static Resource resource(Settings settings, Map<String, String> inCode) {
     AttributesBuilder attributes = io.opentelemetry.api.common.Attributes.builder();
-    settings.keyValues("OTEL_RESOURCE_ATTRIBUTES").forEach(attributes::put);
+    settings.keyValues("OTEL_RESOURCE_ATTRIBUTES").forEach((key, value) -> {
+      // OpenTelemetry's own check would throw later, without naming the setting
+      if (key.length() > 255 || !key.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
+        throw Settings.invalid(
+            "OTEL_RESOURCE_ATTRIBUTES",
+            settings.get("OTEL_RESOURCE_ATTRIBUTES", ""),
+            "keys of printable ASCII, at most 255 characters (got '" + key + "')");
+      }
+      attributes.put(key, value);
+    });
     inCode.forEach(attributes::put);
     String service = settings.get("OTEL_SERVICE_NAME");
     if (service == null) {

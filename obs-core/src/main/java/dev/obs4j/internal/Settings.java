@@ -25,6 +25,9 @@ import org.jspecify.annotations.Nullable;
  * {@code otel.service.name}), then the environment variable. Every parse failure names the setting.
  */
 public final class Settings {
+  /** How much of a bad value an error message repeats. */
+  private static final int MAX_ECHOED = 120;
+
   private final Map<String, String> forced;
   private final Map<String, String> code;
   private final Function<String, @Nullable String> properties;
@@ -78,7 +81,35 @@ public final class Settings {
       return null;
     }
     value = value.trim();
-    return value.isEmpty() ? null : value;
+    if (value.isEmpty()) {
+      return null;
+    }
+    int control = controlCharacterAt(value);
+    if (control >= 0) {
+      // The value is not echoed: it may be a password, and echoing it would carry the character on.
+      throw new ObsConfigException(
+          name,
+          String.format(
+              Locale.ROOT,
+              "Invalid value for setting %s (system property %s): it contains a control character"
+                  + " (U+%04X at position %d); no setting accepts CR, LF, NUL or other control characters",
+              name,
+              propertyName(name),
+              (int) value.charAt(control),
+              control));
+    }
+    return value;
+  }
+
+  /** The index of the first ASCII control character (tab included) in {@code value}, or -1. */
+  private static int controlCharacterAt(String value) {
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c < 0x20 || c == 0x7f) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   private static @Nullable String nonBlank(@Nullable String value) {
@@ -98,7 +129,7 @@ public final class Settings {
     return new ObsConfigException(
         name,
         "Invalid value '"
-            + value
+            + (value.length() > MAX_ECHOED ? value.substring(0, MAX_ECHOED) + "...' (" + value.length() + " characters" : value)
             + "' for setting "
             + name
             + " (system property "
@@ -234,6 +265,9 @@ public final class Settings {
         value = URLDecoder.decode(pair.substring(eq + 1).trim(), StandardCharsets.UTF_8);
       } catch (IllegalArgumentException e) {
         throw invalid(name, raw, "percent-encoded values (bad escape in '" + pair.trim() + "')");
+      }
+      if (controlCharacterAt(value) >= 0) {
+        throw invalid(name, raw, "values without control characters (" + key + " decodes to one)");
       }
       out.put(key, value);
     }

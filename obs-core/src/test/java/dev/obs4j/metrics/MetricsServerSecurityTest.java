@@ -181,7 +181,7 @@ class MetricsServerSecurityTest {
   }
 
   /** Sends one request line (and headers) as written, returns the whole answer. */
-  private static String request(int port, String requestLine, String... headers) throws IOException {
+  static String request(int port, String requestLine, String... headers) throws IOException {
     try (Socket socket = new Socket("127.0.0.1", port)) {
       socket.setSoTimeout(5000);
       StringBuilder request = new StringBuilder(requestLine).append("\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
