@@ -50,6 +50,31 @@ class JsonLogTest {
   }
 
   @Test
+  void hostileBusinessField_staysInsideItsJsonField_andLeavesOnlyEncoded() throws Exception {
+    String hostile = "mallory\r\n{\"log.level\":\"ERROR\",\"message\":\"forged\"}\u0000\u001b[31m";
+    Map<String, String> outgoing = new java.util.HashMap<>();
+    try (Obs obs = TestObs.builder("payments").build()) {
+      // a request's entry operation, as every server adapter starts it: business fields live there
+      var request = obs.operations().startEntry(Map.<String, String>of(),
+          dev.obs4j.trace.HeaderGetter.<Map<String, String>>of(Map::get, Map::keySet), "POST /charge",
+          io.opentelemetry.api.trace.SpanKind.SERVER, io.opentelemetry.api.common.Attributes.empty());
+      try (Scope ignored = request.makeCurrent()) {
+        dev.obs4j.ObsContext.setUserId(hostile);
+        log.info("hostile user id");
+        obs.propagation().inject(Context.current(), outgoing, Map::put, true);
+      }
+      obs.operations().end(request, null, false, null, null, null);
+    }
+    // One event, one line (lines() parses every line of the file as JSON): the value round-trips whole.
+    Map<String, Object> line = line("hostile user id");
+    assertThat(line.get("user.id")).isEqualTo(hostile);
+    assertThat(lines()).noneMatch(l -> "forged".equals(l.get("message")));
+    // Sent on to the next service as baggage, percent-encoded: no header value carries the characters.
+    assertThat(outgoing.get("baggage")).contains("user.id=mallory%0D%0A");
+    outgoing.forEach((name, value) -> assertThat(dev.obs4j.testing.Hostile.hasControl(value)).as(name).isFalse());
+  }
+
+  @Test
   void lineInsideASpan_isOneJsonLineWithEcsFieldsAndTheSpansIds() throws Exception {
     try (Obs obs = TestObs.builder("payments").build()) {
       SpanContext[] inside = new SpanContext[1];
