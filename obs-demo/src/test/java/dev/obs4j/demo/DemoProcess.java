@@ -172,6 +172,34 @@ final class DemoProcess implements AutoCloseable {
     return http.send(request.timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  /** The Prometheus text of the part whose metrics are served on {@code port}. */
+  String scrape(int port) throws IOException, InterruptedException {
+    return http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).timeout(Duration.ofSeconds(20)).build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
+  }
+
+  /**
+   * The sum of the samples of {@code metric} on the part at {@code port} whose labels contain every one of
+   * {@code labels} (written as in the exposition text, e.g. {@code outcome="failure"}).
+   */
+  double sum(int port, String metric, String... labels) throws IOException, InterruptedException {
+    double total = 0;
+    for (String line : scrape(port).split("\n")) {
+      if (!line.startsWith(metric + "{") && !line.startsWith(metric + " ")) {
+        continue;
+      }
+      int end = line.lastIndexOf('}');
+      String labelText = end < 0 ? "" : line.substring(metric.length(), end + 1);
+      if (Arrays.stream(labels).allMatch(labelText::contains)) {
+        String[] fields = line.substring(end + 1).trim().split(" ");
+        total += Double.parseDouble(fields[0]);
+      }
+    }
+    return total;
+  }
+
   /** Polls GET {@code path} until the body satisfies {@code done}; returns that body. */
   String awaitBody(String path, Predicate<String> done, int seconds) throws IOException, InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);

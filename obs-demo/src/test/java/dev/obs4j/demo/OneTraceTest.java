@@ -14,9 +14,11 @@ import dev.obs4j.messaging.kafka.KafkaBroker;
 import dev.obs4j.messaging.rabbitmq.RabbitBroker;
 import dev.obs4j.testing.UdpAgent;
 import java.net.http.HttpResponse;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -61,7 +63,7 @@ class OneTraceTest {
     }
   }
 
-  private static void assertOneTrace(DemoProcess demo, UdpAgent agent, String database, String queue)
+  static void assertOneTrace(DemoProcess demo, UdpAgent agent, String database, String queue)
       throws Exception {
     HttpResponse<String> placed = demo.post("/orders", "{\"item\": \"book\", \"quantity\": 2}", "X-User-Id", "alice");
     assertThat(placed.statusCode()).as(placed.body()).isEqualTo(201);
@@ -145,6 +147,75 @@ class OneTraceTest {
           });
       assertThat(demo.logLines()).anySatisfy(l -> assertThat(l.path("message").asText()).startsWith("obs4j demo stopped"));
       assertThat(exit).as("exit status after SIGTERM").isEqualTo(143);
+    }
+  }
+
+  @Test
+  void sigtermUnderTraffic_inFlightRequestsFinish_andEveryAnsweredRequestHasItsSpansAtTheAgent() throws Exception {
+    try (UdpAgent agent = new UdpAgent();
+        DemoProcess demo = DemoProcess.start(agent.port(), "--slow-query", "800ms")) {
+      record Answer(String path, long startedNanos, int status, String traceId) {}
+      List<Answer> answers = new CopyOnWriteArrayList<>();
+      List<String> broken = new CopyOnWriteArrayList<>();
+      String[] paths = {"/slow", "/slow", "POST /orders", "/orders/1"};
+      List<Thread> clients = new ArrayList<>();
+      for (String path : paths) {
+        Thread client = new Thread(() -> {
+          for (int i = 0; i < 400; i++) { // bounded; the demo stops long before
+            long started = System.nanoTime();
+            try {
+              HttpResponse<String> r = path.startsWith("POST ")
+                  ? demo.post(path.substring(5), "{\"item\": \"cup\", \"quantity\": 1}")
+                  : demo.get(path);
+              answers.add(new Answer(path, started, r.statusCode(), r.headers().firstValue("X-Trace-Id").orElse("")));
+            } catch (java.net.ConnectException refused) {
+              return; // the demo no longer accepts connections: it is stopping
+            } catch (Exception e) {
+              broken.add(path + ": " + e);
+              return;
+            }
+          }
+        });
+        client.start();
+        clients.add(client);
+      }
+      Thread.sleep(2_500);
+      long sigterm = System.nanoTime();
+      int exit = demo.terminate();
+      for (Thread client : clients) {
+        client.join(30_000);
+      }
+      assertThat(exit).isEqualTo(143);
+
+      // Every /slow request that was surely in flight when SIGTERM came (started 50-700 ms before it, and
+      // taking 800 ms) finished with its answer.
+      List<Answer> inFlight = answers.stream()
+          .filter(a -> a.path().equals("/slow") && a.startedNanos() < sigterm - 50_000_000L
+              && a.startedNanos() > sigterm - 700_000_000L)
+          .toList();
+      assertThat(inFlight).isNotEmpty().allSatisfy(a -> assertThat(a.status()).isEqualTo(200));
+      assertThat(answers.stream().filter(a -> a.startedNanos() < sigterm - 50_000_000L))
+          .as("answers to requests sent before SIGTERM").hasSizeGreaterThan(10);
+      assertThat(broken).as("requests whose connection broke after they were sent").isEmpty();
+
+      // Requests that came once the server was stopping are refused by Jetty's graceful shutdown with a 503
+      // before any handler runs: not traced, and not a request that was served.
+      assertThat(answers).allSatisfy(a -> assertThat(a.traceId().isEmpty() ? a.status() : 0).as(a.toString()).isIn(0, 503));
+      // Every served request's spans reached the agent stand-in: its server spans in both parts, and for a
+      // stored order the INSERT and the publish to the queue.
+      List<Answer> served = answers.stream().filter(a -> !a.traceId().isEmpty()).toList();
+      assertThat(served).hasSizeGreaterThan(10);
+      for (Answer answer : served) {
+        assertThat(answer.traceId()).as(answer.toString()).matches("[0-9a-f]{32}");
+        JaegerTrace trace = JaegerTrace.of(agent, answer.traceId());
+        String route = answer.path().startsWith("POST ") ? "POST /orders" : answer.path().equals("/slow") ? "GET /slow" : "GET /orders";
+        trace.one("gateway", "server", route);
+        trace.one("orders", "server", route);
+        if (answer.status() == 201) {
+          trace.one("orders", "client", "INSERT");
+          trace.one("orders", "producer", "");
+        }
+      }
     }
   }
 }

@@ -7,9 +7,6 @@ package dev.obs4j.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.obs4j.testing.UdpAgent;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -54,13 +51,8 @@ class SecretsDoNotLeakTest {
       JaegerTrace.await(agent, placedTrace, 10, 30);
       JaegerTrace.await(agent, failedTrace, 1, 30);
       List<String> scrapes = new ArrayList<>();
-      HttpClient http = HttpClient.newHttpClient();
       for (int port : new int[] {demo.gatewayPort(), demo.ordersPort(), demo.workerPort()}) {
-        scrapes.add(
-            http.send(
-                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString())
-                .body());
+        scrapes.add(demo.scrape(port));
       }
       String logs = Files.readString(demo.logFile(), StandardCharsets.UTF_8);
 

@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A real PostgreSQL from Debian's {@code postgresql} package: a fresh cluster in a temporary directory,
- * listening on 127.0.0.1 on a free port, stopped with {@code pg_ctl stop} and deleted. As root it runs as
+ * listening on 127.0.0.1 on a free port, stopped with {@code pg_ctl stop} (and started again on the same
+ * port, for tests of a database that goes away) and deleted. As root it runs as
  * user {@code postgres} (initdb refuses root). A missing installation is a failure: {@code .ci/run}
  * installs it.
  */
@@ -26,6 +27,7 @@ public final class PostgresServer implements AutoCloseable {
   private final String bin;
   private final int port;
   private final boolean asPostgresUser;
+  private boolean running;
 
   public PostgresServer() throws IOException, InterruptedException {
     bin = findBin();
@@ -35,10 +37,23 @@ public final class PostgresServer implements AutoCloseable {
     if (asPostgresUser) {
       run(List.of("chown", "postgres:postgres", dir.toString()), false);
     }
-    Path data = dir.resolve("data");
-    run(List.of(bin + "/initdb", "-D", data.toString(), "-U", "postgres", "-A", "trust", "-E", "UTF8"), true);
-    run(List.of(bin + "/pg_ctl", "-D", data.toString(), "-l", dir.resolve("pg.log").toString(),
+    run(List.of(bin + "/initdb", "-D", dir.resolve("data").toString(), "-U", "postgres", "-A", "trust", "-E", "UTF8"), true);
+    start();
+  }
+
+  /** Starts the server (again) on the same port and data. */
+  public void start() throws IOException, InterruptedException {
+    run(List.of(bin + "/pg_ctl", "-D", dir.resolve("data").toString(), "-l", dir.resolve("pg.log").toString(),
         "-o", "-c listen_addresses=127.0.0.1 -p " + port + " -k " + dir, "-w", "-t", "60", "start"), true);
+    running = true;
+  }
+
+  /** Stops the server, closing every client connection (a fast shutdown); {@link #start} brings it back. */
+  public void stop() throws IOException, InterruptedException {
+    if (running) {
+      run(List.of(bin + "/pg_ctl", "-D", dir.resolve("data").toString(), "-m", "fast", "-w", "stop"), true);
+      running = false;
+    }
   }
 
   private static String findBin() {
@@ -89,7 +104,7 @@ public final class PostgresServer implements AutoCloseable {
   @Override
   public void close() throws IOException, InterruptedException {
     try {
-      run(List.of(bin + "/pg_ctl", "-D", dir.resolve("data").toString(), "-m", "fast", "-w", "stop"), true);
+      stop();
     } finally {
       try (var files = Files.walk(dir)) {
         files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

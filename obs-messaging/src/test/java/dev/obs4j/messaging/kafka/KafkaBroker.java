@@ -20,7 +20,8 @@ import org.apache.kafka.common.Uuid;
 public final class KafkaBroker implements AutoCloseable {
   private final Path dir;
   private final int port;
-  private final Process process;
+  private final ProcessBuilder broker;
+  private Process process;
 
   public KafkaBroker() throws IOException, InterruptedException {
     String classpathFile = System.getProperty("kafka.classpath.file");
@@ -58,8 +59,14 @@ public final class KafkaBroker implements AutoCloseable {
     if (!format.waitFor(120, TimeUnit.SECONDS) || format.exitValue() != 0) {
       throw new IllegalStateException("kafka storage format failed: " + Files.readString(dir.resolve("format.log")));
     }
-    process = new ProcessBuilder(java, "-Xmx512m", "-cp", classpath, "kafka.Kafka", config.toString())
-        .redirectErrorStream(true).redirectOutput(dir.resolve("broker.log").toFile()).start();
+    broker = new ProcessBuilder(java, "-Xmx512m", "-cp", classpath, "kafka.Kafka", config.toString())
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("broker.log").toFile()));
+    start();
+  }
+
+  /** Starts the broker (again) on the same ports and logs, and waits until it accepts connections. */
+  public void start() throws IOException, InterruptedException {
+    process = broker.start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     while (!Ports.accepts(port)) {
       if (!process.isAlive() || System.nanoTime() > deadline) {
@@ -76,8 +83,8 @@ public final class KafkaBroker implements AutoCloseable {
   }
 
   /** Stops the broker process (as a crash would look to clients, after a clean shutdown attempt). */
-  void stop() throws InterruptedException {
-    if (process.isAlive()) {
+  public void stop() throws InterruptedException {
+    if (process != null && process.isAlive()) {
       process.destroy();
       if (!process.waitFor(30, TimeUnit.SECONDS)) {
         process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);

@@ -25,7 +25,7 @@ public final class RabbitBroker implements AutoCloseable {
   private final int port;
   private final String node;
   private final Map<String, String> env;
-  private final Process server;
+  private Process server;
 
   public RabbitBroker() throws IOException, InterruptedException {
     if (!new File("/usr/sbin/rabbitmq-server").canExecute()) {
@@ -49,8 +49,14 @@ public final class RabbitBroker implements AutoCloseable {
         "RABBITMQ_DIST_PORT", Integer.toString(Ports.free()),
         "ERL_EPMD_ADDRESS", "127.0.0.1",
         "ERL_EPMD_PORT", Integer.toString(Ports.free()));
+    start();
+  }
+
+  /** Starts the node (again) on the same port and data, and waits until it has started. */
+  public void start() throws IOException, InterruptedException {
     ProcessBuilder builder = new ProcessBuilder("/usr/sbin/rabbitmq-server")
-        .redirectErrorStream(true).redirectOutput(new File("target/rabbitmq-" + port + ".log"));
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(new File("target/rabbitmq-" + port + ".log")));
     builder.environment().putAll(env);
     server = builder.start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
@@ -84,9 +90,9 @@ public final class RabbitBroker implements AutoCloseable {
     return port;
   }
 
-  /** Stops the node (clients see their connections closed). */
-  void stop() throws IOException, InterruptedException {
-    if (server.isAlive()) {
+  /** Stops the node (clients see their connections closed); {@link #start} brings it back. */
+  public void stop() throws IOException, InterruptedException {
+    if (server != null && server.isAlive()) {
       ctl("stop");
       if (!server.waitFor(30, TimeUnit.SECONDS)) {
         server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
