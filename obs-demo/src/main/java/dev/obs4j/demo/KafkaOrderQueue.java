@@ -17,12 +17,15 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -98,7 +101,12 @@ final class KafkaOrderQueue implements OrderQueue {
                       // logged with the trace id and counted by obs4j; the offset moves on
                     }
                   }
-                  consumer.commitSync();
+                  try {
+                    consumer.commitSync();
+                  } catch (RetriableException | CommitFailedException | RebalanceInProgressException e) {
+                    // the broker is away or the group is rebalancing: the offsets are committed after a later poll
+                    log.warn("the worker could not commit its Kafka offsets, and tries again: {}", e.toString());
+                  }
                 }
               } catch (WakeupException stopping) {
                 // stopConsuming woke the poll
