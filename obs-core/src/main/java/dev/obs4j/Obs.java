@@ -321,7 +321,7 @@ public final class Obs implements AutoCloseable {
         throw Settings.invalid(
             "OTEL_RESOURCE_ATTRIBUTES",
             settings.get("OTEL_RESOURCE_ATTRIBUTES", ""),
-            "keys of printable ASCII, at most 255 characters (got '" + key + "')");
+            "keys of printable ASCII, at most 255 characters (got a key of " + key.length() + " characters)");
       }
       attributes.put(key, value);
     });

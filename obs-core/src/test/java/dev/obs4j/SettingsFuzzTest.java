@@ -7,9 +7,11 @@ package dev.obs4j;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.obs4j.testing.Hostile;
+import io.opentelemetry.api.GlobalOpenTelemetry;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -72,6 +74,11 @@ class SettingsFuzzTest {
       Map.entry("OBS4J_CONTEXT_FIELDS", List.of("user.id,tenant.id", "user.id")),
       Map.entry("OBS4J_CONTEXT_ACCEPT_INBOUND", List.of("true", "false")),
       Map.entry("OBS4J_CONTEXT_PROPAGATE_HOSTS", List.of("*.internal.example,orders", "")));
+
+  @AfterEach
+  void forgetTheLastGlobalRegistration() {
+    GlobalOpenTelemetry.resetForTest(); // a fuzzed OBS4J_REGISTER_GLOBAL=true registers a handle, closed since
+  }
 
   @Test
   void hostileValues_eitherBuildOrFailNamingTheSetting_inOneShortLine() {

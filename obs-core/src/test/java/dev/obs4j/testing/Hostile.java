@@ -4,6 +4,7 @@
  */
 package dev.obs4j.testing;
 
+import dev.obs4j.internal.HeaderValues;
 import java.util.List;
 import java.util.Random;
 
@@ -61,13 +62,7 @@ public final class Hostile {
 
   /** True for characters no header or log line may carry as they are: ASCII controls other than tab. */
   public static boolean hasControl(String s) {
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if ((c < 0x20 && c != '\t') || c == 0x7f) {
-        return true;
-      }
-    }
-    return false;
+    return HeaderValues.hasControlCharacters(s);
   }
 
   /** {@code s} cut to 200 characters with its control characters written as escapes, for a failure message. */
