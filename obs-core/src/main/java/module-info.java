@@ -42,6 +42,8 @@ module dev.obs4j.core {
       dev.obs4j.http,
       dev.obs4j.jdbc,
       dev.obs4j.messaging;
+  exports dev.obs4j.internal.console to
+      dev.obs4j.http;
 
   // No "provides" for log4j's ContextDataProvider: with log4j optional, the clause would stop the module
   // from resolving where log4j is absent. On the class path log4j finds the provider through

@@ -13,9 +13,12 @@ import dev.obs4j.internal.OtelExemplarContext;
 import dev.obs4j.internal.SelfMetrics;
 import dev.obs4j.internal.SpanLimitsSetup;
 import dev.obs4j.internal.Settings;
+import dev.obs4j.internal.console.ConsolePage;
+import dev.obs4j.internal.console.TraceRing;
 import dev.obs4j.internal.TracedProxy;
 import dev.obs4j.instrument.Operations;
 import dev.obs4j.internal.TracingSetup;
+import dev.obs4j.internal.logs.Log4j2LatestErrorsAppender;
 import dev.obs4j.internal.logs.LogCorrelation;
 import dev.obs4j.metrics.CardinalityGuard;
 import dev.obs4j.trace.Propagation;
@@ -99,6 +102,11 @@ public final class Obs implements AutoCloseable {
   private final Duration shutdownTimeout;
   private final @Nullable Thread shutdownHook;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final @Nullable ConsolePage console;
+
+  static {
+    ObsInternals.setConsoleAccess(obs -> obs.console);
+  }
 
   private Obs(Builder builder) {
     Settings settings = Settings.fromSystem(builder.forced, builder.settings);
@@ -125,6 +133,20 @@ public final class Obs implements AutoCloseable {
     int maxTagValues = settings.intInRange("OBS4J_METRICS_MAX_TAG_VALUES", 100, 1, 1_000_000);
     boolean jvmMetrics = settings.bool("OBS4J_METRICS_JVM", true);
     boolean exemplarsOnAllTypes = settings.bool("OBS4J_METRICS_EXEMPLARS_ON_ALL_TYPES", false);
+    boolean consoleOn = settings.bool("OBS4J_CONSOLE", false);
+    int consoleSpans = settings.intInRange("OBS4J_CONSOLE_MAX_SPANS", 10_000, 1, 1_000_000);
+    String consoleJaeger = settings.get("OBS4J_CONSOLE_JAEGER_URL");
+    if (consoleJaeger != null) {
+      Settings.httpUrl("OBS4J_CONSOLE_JAEGER_URL", consoleJaeger);
+    }
+    String consoleLogs = settings.get("OBS4J_CONSOLE_LOGS_URL");
+    if (consoleLogs != null) {
+      if (!consoleLogs.contains("{traceId}")) {
+        throw Settings.invalid("OBS4J_CONSOLE_LOGS_URL", consoleLogs, "a URL holding {traceId}");
+      }
+      Settings.httpUrl("OBS4J_CONSOLE_LOGS_URL", consoleLogs.replace("{traceId}", "0"));
+    }
+    boolean consoleRemote = settings.bool("OBS4J_CONSOLE_REMOTE", false);
     boolean serverEnabled = settings.bool("OBS4J_METRICS_SERVER", false);
     String serverHost = settings.get("OTEL_EXPORTER_PROMETHEUS_HOST", "127.0.0.1");
     int serverPort = settings.intInRange("OTEL_EXPORTER_PROMETHEUS_PORT", 9464, 0, 65535);
@@ -178,6 +200,20 @@ public final class Obs implements AutoCloseable {
     for (SpanProcessor processor : builder.processors) {
       tracing.addSpanProcessor(processor);
     }
+    TraceRing traceRing = consoleOn ? new TraceRing(consoleSpans, registry) : null;
+    this.console =
+        traceRing == null
+            ? null
+            : new ConsolePage(traceRing, registry, serviceName, consoleJaeger, consoleLogs, consoleRemote);
+    ConsolePage consolePage = this.console;
+    if (traceRing != null) {
+      tracing.addSpanProcessor(traceRing);
+      try {
+        Log4j2LatestErrorsAppender.install(); // the console's latest errors, where log4j-core is the backend
+      } catch (LinkageError noLog4jCore) {
+        // log4j is optional: the console then shows no log lines
+      }
+    }
     this.sdk =
         OpenTelemetrySdk.builder()
             .setTracerProvider(tracing.build())
@@ -197,7 +233,7 @@ public final class Obs implements AutoCloseable {
     MetricsServer server = null;
     if (serverEnabled) {
       try {
-        server = new MetricsServer(registry, serverHost, serverPort, serverUser, serverPassword);
+        server = new MetricsServer(registry, serverHost, serverPort, serverUser, serverPassword, consolePage);
       } catch (IOException | RuntimeException e) {
         sdk.getSdkTracerProvider().shutdown();
         throw new ObsConfigException(

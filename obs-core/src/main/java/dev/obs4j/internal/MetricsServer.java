@@ -7,13 +7,17 @@ package dev.obs4j.internal;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.obs4j.metrics.PrometheusScrape;
+import dev.obs4j.internal.console.ConsolePage;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -24,10 +28,11 @@ import org.slf4j.LoggerFactory;
  * Internal, not for public use. A minimal {@code /metrics} endpoint on the JDK's HTTP server for services
  * without a web framework.
  *
- * <p>Exactly two paths answer: {@code /metrics} (GET or HEAD; behind HTTP basic auth when credentials are
+ * <p>Two paths answer: {@code /metrics} (GET or HEAD; behind HTTP basic auth when credentials are
  * configured) and {@code /health} (GET or HEAD, never behind auth: it says only that the process serves).
- * Every other path, including {@code /metrics/} and anything with {@code ..} or an encoded character, is a
- * 404: the server never maps a path to anything but these two answers. One daemon thread serves every
+ * With the console on ({@code OBS4J_CONSOLE}), {@code /obs} and {@code /obs/trace/ID} answer too, behind
+ * the same auth. Every other path, including {@code /metrics/} and anything with {@code ..} or an encoded
+ * character, is a 404: the server never maps a path to anything but these answers. One daemon thread serves every
  * request in turn, so a flood of scrapes costs at most that one thread and cannot take the request threads.
  */
 public final class MetricsServer implements AutoCloseable {
@@ -36,11 +41,14 @@ public final class MetricsServer implements AutoCloseable {
 
   static final String METRICS_PATH = "/metrics";
   static final String HEALTH_PATH = "/health";
+  static final String CONSOLE_PATH = "/obs";
+  static final String CONSOLE_TRACE_PATH = "/obs/trace/";
 
   private final HttpServer server;
   private final ExecutorService executor;
   private final PrometheusMeterRegistry registry;
   private final byte @Nullable [] expectedAuthorization;
+  private final @Nullable ConsolePage console;
 
   /**
    * Serves on {@code host:port}; with {@code username} and {@code password} both non-null, {@code /metrics}
@@ -53,7 +61,20 @@ public final class MetricsServer implements AutoCloseable {
       @Nullable String username,
       @Nullable String password)
       throws IOException {
+    this(registry, host, port, username, password, null);
+  }
+
+  /** As above, also serving {@code console} on {@value #CONSOLE_PATH} (behind the same basic auth). */
+  public MetricsServer(
+      PrometheusMeterRegistry registry,
+      String host,
+      int port,
+      @Nullable String username,
+      @Nullable String password,
+      @Nullable ConsolePage console)
+      throws IOException {
     this.registry = registry;
+    this.console = console;
     this.expectedAuthorization =
         username == null || password == null
             ? null
@@ -79,7 +100,11 @@ public final class MetricsServer implements AutoCloseable {
       String path = exchange.getRequestURI().getRawPath();
       String method = exchange.getRequestMethod();
       boolean head = "HEAD".equals(method);
-      if (!METRICS_PATH.equals(path) && !HEALTH_PATH.equals(path)) {
+      boolean consolePath =
+          console != null
+              && (CONSOLE_PATH.equals(path) || path.startsWith(CONSOLE_TRACE_PATH))
+              && console.allows(exchange.getRemoteAddress().getAddress().getHostAddress());
+      if (!METRICS_PATH.equals(path) && !HEALTH_PATH.equals(path) && !consolePath) {
         exchange.sendResponseHeaders(404, -1);
         return;
       }
@@ -97,11 +122,43 @@ public final class MetricsServer implements AutoCloseable {
         exchange.sendResponseHeaders(401, -1);
         return;
       }
+      if (consolePath && console != null) {
+        String html =
+            CONSOLE_PATH.equals(path)
+                ? console.list(query(exchange.getRequestURI().getRawQuery()))
+                : console.trace(path.substring(CONSOLE_TRACE_PATH.length()));
+        if (html == null) {
+          exchange.sendResponseHeaders(404, -1);
+          return;
+        }
+        exchange.getResponseHeaders().set("Content-Security-Policy", ConsolePage.CONTENT_SECURITY_POLICY);
+        send(exchange, "text/html; charset=utf-8", html, head);
+        return;
+      }
       PrometheusScrape scrape = PrometheusScrape.of(registry, exchange.getRequestHeaders().getFirst("Accept"));
       send(exchange, scrape.contentType(), scrape.body(), head);
     } catch (IOException | RuntimeException e) {
       log.warn("metrics-scrape", "A /metrics request failed", e);
     }
+  }
+
+  /** The query's parameters, percent-decoded; a malformed one is left out. */
+  private static Map<String, String> query(@Nullable String raw) {
+    Map<String, String> parameters = new HashMap<>();
+    if (raw == null) {
+      return parameters;
+    }
+    for (String pair : raw.split("&")) {
+      int eq = pair.indexOf('=');
+      try {
+        String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+        String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+        parameters.putIfAbsent(name, value);
+      } catch (IllegalArgumentException malformed) {
+        // a bad escape: that parameter is ignored
+      }
+    }
+    return parameters;
   }
 
   private boolean authorized(@Nullable String authorization) {

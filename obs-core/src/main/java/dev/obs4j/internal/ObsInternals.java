@@ -4,7 +4,9 @@
  */
 package dev.obs4j.internal;
 
+import dev.obs4j.Obs;
 import dev.obs4j.instrument.Operations;
+import dev.obs4j.internal.console.ConsolePage;
 import dev.obs4j.trace.Propagation;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.trace.Tracer;
@@ -49,6 +51,14 @@ public final class ObsInternals {
     MeterCache meters(Operations operations);
   }
 
+  /** Reads an {@code Obs}' console; registered by {@code Obs} itself. */
+  @FunctionalInterface
+  public interface ConsoleAccess {
+    /** The console of {@code obs}, or null when {@code OBS4J_CONSOLE} is off. */
+    @Nullable ConsolePage console(Obs obs);
+  }
+
+  private static volatile @Nullable ConsoleAccess consoleAccess;
   private static volatile @Nullable OperationsFactory operationsFactory;
   private static volatile @Nullable MeterCacheAccess meterCacheAccess;
   private static volatile @Nullable PropagationFactory propagationFactory;
@@ -59,6 +69,17 @@ public final class ObsInternals {
   public static void setOperations(OperationsFactory factory, MeterCacheAccess meters) {
     operationsFactory = Objects.requireNonNull(factory);
     meterCacheAccess = Objects.requireNonNull(meters);
+  }
+
+  /** Called once, from {@code Obs}' static initialiser. */
+  public static void setConsoleAccess(ConsoleAccess access) {
+    consoleAccess = Objects.requireNonNull(access);
+  }
+
+  /** The console of {@code obs} for an adapter to serve, or null when it is off. */
+  public static @Nullable ConsolePage console(Obs obs) {
+    // An Obs instance exists, so its class is initialised and the accessor registered.
+    return Objects.requireNonNull(consoleAccess).console(obs);
   }
 
   /** Called once, from {@code Propagation}'s static initialiser. */

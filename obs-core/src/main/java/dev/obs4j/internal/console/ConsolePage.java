@@ -1,0 +1,264 @@
+/*
+ * Copyright The obs4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package dev.obs4j.internal.console;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.sdk.trace.data.EventData;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Internal, not for public use. The console's pages as plain HTML: the recent traces, filterable, and one
+ * trace as a waterfall. No script and no external asset; every value that came from a request, a span or
+ * the configuration is escaped, since span attributes are attacker-controlled.
+ */
+public final class ConsolePage {
+  /** The Content-Security-Policy the pages are served with: nothing loads, nothing runs. */
+  public static final String CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'";
+
+  private static final Pattern TRACE_ID = Pattern.compile("[0-9a-f]{32}");
+  private static final DateTimeFormatter TIME =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS", Locale.ROOT).withZone(ZoneOffset.UTC);
+  private static final int LIST_MAX = 100;
+  private static final String STYLE =
+      "body{font:14px system-ui,sans-serif;margin:1.5em;color:#222}"
+          + "table{border-collapse:collapse;width:100%}td,th{padding:3px 8px;border-bottom:1px solid #ddd;"
+          + "text-align:left;vertical-align:top}th{background:#f4f4f4}.err{color:#b00020;font-weight:600}"
+          + ".bar{position:relative;height:14px;background:#f0f0f0;min-width:300px}"
+          + ".bar span{position:absolute;top:0;height:14px;background:#4a7bd0}.bar span.err{background:#d04a4a}"
+          + "code{font-size:12px}details summary{cursor:pointer}form{margin:1em 0}";
+
+  private final TraceRing ring;
+  private final MeterRegistry registry;
+  private final String service;
+  private final @Nullable String jaegerUrl;
+  private final @Nullable String logsUrl;
+  private final long startedNanos = System.nanoTime(); // with the Obs that serves it: rates are since then
+  private final boolean remote;
+
+  /**
+   * Pages over {@code ring} and {@code registry} for {@code service}; {@code jaegerUrl} (the Jaeger UI's base address) and
+   * {@code logsUrl} (a log search address holding {@code {traceId}}) add links out when not null;
+   * {@code remote} lets clients on other machines see the pages.
+   */
+  public ConsolePage(
+      TraceRing ring,
+      MeterRegistry registry,
+      String service,
+      @Nullable String jaegerUrl,
+      @Nullable String logsUrl,
+      boolean remote) {
+    this.remote = remote;
+    this.ring = ring;
+    this.registry = registry;
+    this.service = service;
+    this.jaegerUrl = jaegerUrl;
+    this.logsUrl = logsUrl;
+  }
+
+  /**
+   * Whether a client at {@code address} (an IP address as the server reports it) may see the pages: one on
+   * this machine always, any other only with {@code OBS4J_CONSOLE_REMOTE=true}.
+   */
+  public boolean allows(@Nullable String address) {
+    if (remote) {
+      return true;
+    }
+    if (address == null) {
+      return false;
+    }
+    String ip = address.startsWith("[") && address.endsWith("]") ? address.substring(1, address.length() - 1) : address;
+    try {
+      // an IP literal: parsed, never looked up
+      return (ip.indexOf(':') >= 0 || ip.chars().allMatch(c -> c == '.' || Character.isDigit(c)))
+          && java.net.InetAddress.getByName(ip).isLoopbackAddress();
+    } catch (java.net.UnknownHostException e) {
+      return false;
+    }
+  }
+
+  /** Whether {@code id} is a trace id as the pages take it: 32 lower-case hex digits. */
+  public static boolean isTraceId(String id) {
+    return TRACE_ID.matcher(id).matches();
+  }
+
+  /**
+   * The recent traces, the one that ended last first. {@code query} may hold {@code error} (any value: only
+   * traces with an error), {@code route} (part of the root's route or name) and {@code trace} (a trace id,
+   * or its start).
+   */
+  public String list(Map<String, String> query) {
+    boolean errorsOnly = query.containsKey("error");
+    String route = query.getOrDefault("route", "").trim();
+    String traceId = query.getOrDefault("trace", "").trim().toLowerCase(Locale.ROOT);
+    StringBuilder html = head("obs4j console: " + service);
+    html.append("<h1>Recent traces of ").append(escape(service)).append("</h1>");
+    html.append("<p>From the last ").append(String.format(Locale.ROOT, "%,d", ring.capacity()))
+        .append(" sampled spans this service ended, grouped by trace; times in UTC.</p>");
+    html.append("<form method=\"get\" action=\"/obs\"><label><input type=\"checkbox\" name=\"error\" value=\"1\"")
+        .append(errorsOnly ? " checked" : "").append("> errors only</label> <label>route <input name=\"route\" value=\"")
+        .append(escape(route)).append("\"></label> <label>trace id <input name=\"trace\" size=\"34\" value=\"")
+        .append(escape(traceId)).append("\"></label> <button>filter</button></form>");
+    html.append("<table><tr><th>ended</th><th>trace</th><th>service</th><th>duration</th><th>status</th>"
+        + "<th>user</th><th>spans</th></tr>");
+    int shown = 0;
+    for (Trace trace : ring.traces(Integer.MAX_VALUE)) {
+      if (shown == LIST_MAX) {
+        break;
+      }
+      if ((errorsOnly && !trace.error())
+          || (!traceId.isEmpty() && !trace.traceId().startsWith(traceId))
+          || (!route.isEmpty() && !contains(trace.route(), route) && !contains(trace.root().getName(), route))) {
+        continue;
+      }
+      shown++;
+      html.append("<tr><td>").append(time(Instant.ofEpochSecond(0, trace.endNanos())))
+          .append("</td><td><a href=\"/obs/trace/").append(trace.traceId()).append("\">")
+          .append(escape(trace.root().getName())).append("</a><br><code>").append(trace.traceId())
+          .append("</code>").append(trace.complete() ? "" : " (continues a trace from elsewhere)")
+          .append("</td><td>").append(escape(trace.service())).append("</td><td>")
+          .append(millis(trace.durationNanos())).append("</td><td>").append(trace.error() ? "<span class=\"err\">ERROR</span>" : "OK")
+          .append("</td><td>").append(escape(String.valueOf(trace.userId() == null ? "" : trace.userId())))
+          .append("</td><td>").append(trace.spans().size()).append("</td></tr>");
+    }
+    html.append("</table>");
+    if (shown == 0) {
+      html.append("<p>No trace matches.</p>");
+    }
+    html.append("<h2>Latest errors</h2><table><tr><th>time</th><th>level</th><th>service</th><th>message</th>"
+        + "<th>trace</th></tr>");
+    List<LatestErrors.Line> lines = LatestErrors.latest(50);
+    for (LatestErrors.Line line : lines) {
+      String id = line.traceId();
+      html.append("<tr><td>").append(time(Instant.ofEpochMilli(line.epochMillis()))).append("</td><td")
+          .append(line.level().equals("WARN") ? ">" : " class=\"err\">").append(escape(line.level()))
+          .append("</td><td>").append(escape(String.valueOf(line.service() == null ? "" : line.service())))
+          .append("</td><td>").append(escape(line.message())).append("<br><small>").append(escape(line.logger()))
+          .append("</small></td><td>");
+      if (id != null && isTraceId(id)) {
+        html.append("<a href=\"/obs/trace/").append(id).append("\"><code>").append(id).append("</code></a>");
+      }
+      html.append("</td></tr>");
+    }
+    if (lines.isEmpty()) {
+      html.append("<tr><td colspan=\"5\">none (kept where log4j2 is the logging backend)</td></tr>");
+    }
+    html.append("</table>");
+    html.append(RedSummary.html(registry, (System.nanoTime() - startedNanos) / 1e9));
+    return html.append("</body></html>").toString();
+  }
+
+  /** The trace {@code traceId} as a waterfall, or null when the ring holds none of its spans. */
+  public @Nullable String trace(String traceId) {
+    Trace trace = isTraceId(traceId) ? ring.trace(traceId) : null;
+    if (trace == null) {
+      return null;
+    }
+    StringBuilder html = head("trace " + traceId);
+    html.append("<p><a href=\"/obs\">all traces</a></p><h1>").append(escape(trace.root().getName()))
+        .append("</h1><p>trace <code>").append(traceId).append("</code>, ").append(millis(trace.durationNanos()))
+        .append(", ").append(trace.spans().size()).append(" spans");
+    if (jaegerUrl != null) {
+      html.append(", <a href=\"").append(escape(stripSlash(jaegerUrl) + "/trace/" + traceId)).append("\">in Jaeger</a>");
+    }
+    if (logsUrl != null) {
+      html.append(", <a href=\"").append(escape(logsUrl.replace("{traceId}", URLEncoder.encode(traceId, StandardCharsets.UTF_8))))
+          .append("\">its log lines</a>");
+    }
+    html.append("</p><table><tr><th>span</th><th>service</th><th>duration</th><th>timeline</th></tr>");
+    Map<String, Integer> depth = new HashMap<>();
+    long start = trace.startNanos();
+    double total = Math.max(1, trace.durationNanos());
+    for (SpanData span : trace.spans()) {
+      int level = span.getParentSpanContext().isValid() ? depth.getOrDefault(span.getParentSpanId(), -1) + 1 : 0;
+      depth.put(span.getSpanId(), level);
+      boolean error = span.getStatus().getStatusCode() == StatusCode.ERROR;
+      double left = (span.getStartEpochNanos() - start) / total * 100;
+      double width = Math.max(0.3, (span.getEndEpochNanos() - span.getStartEpochNanos()) / total * 100);
+      html.append("<tr><td style=\"padding-left:").append(8 + 16 * Math.min(level, 30)).append("px\"><details><summary")
+          .append(error ? " class=\"err\"" : "").append(">").append(escape(span.getName())).append(" <small>")
+          .append(escape(span.getKind().name().toLowerCase(Locale.ROOT))).append("</small></summary>")
+          .append(attributes(span)).append("</details></td><td>").append(escape(Trace.service(span)))
+          .append("</td><td>").append(millis(span.getEndEpochNanos() - span.getStartEpochNanos()))
+          .append("</td><td><div class=\"bar\"><span").append(error ? " class=\"err\"" : "").append(" style=\"left:")
+          .append(String.format(Locale.ROOT, "%.2f", left)).append("%;width:")
+          .append(String.format(Locale.ROOT, "%.2f", Math.min(width, 100 - left))).append("%\"></span></div></td></tr>");
+    }
+    return html.append("</table></body></html>").toString();
+  }
+
+  private static String attributes(SpanData span) {
+    StringBuilder html = new StringBuilder("<table>");
+    html.append("<tr><td>span id</td><td><code>").append(span.getSpanId()).append("</code></td></tr>");
+    if (span.getStatus().getDescription() != null && !span.getStatus().getDescription().isEmpty()) {
+      html.append("<tr><td>status</td><td>").append(escape(span.getStatus().getDescription())).append("</td></tr>");
+    }
+    span.getAttributes().forEach((AttributeKey<?> key, Object value) ->
+        html.append("<tr><td>").append(escape(key.getKey())).append("</td><td>").append(escape(String.valueOf(value)))
+            .append("</td></tr>"));
+    List<EventData> events = span.getEvents();
+    for (EventData event : events) {
+      html.append("<tr><td>event</td><td>").append(escape(event.getName()));
+      event.getAttributes().forEach((AttributeKey<?> key, Object value) ->
+          html.append("<br>").append(escape(key.getKey())).append(": <code>").append(escape(String.valueOf(value))).append("</code>"));
+      html.append("</td></tr>");
+    }
+    return html.append("</table>").toString();
+  }
+
+  private static StringBuilder head(String title) {
+    return new StringBuilder(8192)
+        .append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>")
+        .append(escape(title))
+        .append("</title><style>")
+        .append(STYLE)
+        .append("</style></head><body>");
+  }
+
+  private static boolean contains(@Nullable String text, String part) {
+    return text != null && text.toLowerCase(Locale.ROOT).contains(part.toLowerCase(Locale.ROOT));
+  }
+
+  private static String stripSlash(String url) {
+    return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+  }
+
+  private static String time(Instant instant) {
+    return TIME.format(instant);
+  }
+
+  private static String millis(long nanos) {
+    return String.format(Locale.ROOT, "%.1f ms", nanos / 1e6);
+  }
+
+  /** {@code text} safe in HTML text and in a quoted attribute value. */
+  static String escape(String text) {
+    StringBuilder out = new StringBuilder(text.length() + 16);
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      switch (c) {
+        case '&' -> out.append("&amp;");
+        case '<' -> out.append("&lt;");
+        case '>' -> out.append("&gt;");
+        case '"' -> out.append("&quot;");
+        case '\'' -> out.append("&#39;");
+        default -> out.append(c < 0x20 && c != '\n' && c != '\t' ? '\uFFFD' : c);
+      }
+    }
+    return out.toString();
+  }
+}
