@@ -24,11 +24,12 @@ import java.util.Objects;
 public final class ObsHttp {
   /**
    * The paths left out of tracing and metrics unless {@link Builder#excludePaths} says otherwise: the metrics
-   * route and the usual health checks, {@code /metrics}, {@code /health}, {@code /healthz}, {@code /healthy},
-   * {@code /ready}, {@code /readyz} and {@code /livez} (each with the paths below it).
+   * route, the console ({@code /obs}) and the usual health checks, {@code /metrics}, {@code /health},
+   * {@code /healthz}, {@code /healthy}, {@code /ready}, {@code /readyz} and {@code /livez} (each with the
+   * paths below it).
    */
   public static final List<String> DEFAULT_EXCLUDED_PATHS =
-      List.of("/metrics", "/health", "/healthz", "/healthy", "/ready", "/readyz", "/livez");
+      List.of("/metrics", "/obs", "/health", "/healthz", "/healthy", "/ready", "/readyz", "/livez");
 
   private final Obs obs;
   private final String traceIdHeader;

@@ -94,7 +94,7 @@ class ServerOptionsTest {
     try (Recorder service = new Recorder("options")) {
       HttpServerHandler defaults = ObsHttp.create(service.obs).serverHandler();
       assertThat(ObsHttp.DEFAULT_EXCLUDED_PATHS)
-          .containsExactly("/metrics", "/health", "/healthz", "/healthy", "/ready", "/readyz", "/livez");
+          .containsExactly("/metrics", "/obs", "/health", "/healthz", "/healthy", "/ready", "/readyz", "/livez");
       for (String path : List.of("/metrics", "/health", "/health/db", "/healthz", "/healthy", "/ready", "/readyz",
           "/livez", "/livez/ping")) {
         assertThat(defaults.excludes(path)).as(path).isTrue();

@@ -7,6 +7,8 @@ package dev.obs4j.http.javalin;
 import dev.obs4j.Obs;
 import dev.obs4j.http.ObsHttp;
 import dev.obs4j.http.servlet.ObsServletFilter;
+import dev.obs4j.internal.ObsInternals;
+import dev.obs4j.internal.console.ConsolePage;
 import dev.obs4j.metrics.PrometheusScrape;
 import io.javalin.config.JavalinState;
 import io.javalin.http.Handler;
@@ -14,6 +16,8 @@ import io.javalin.plugin.Plugin;
 import io.javalin.router.Endpoint;
 import jakarta.servlet.DispatcherType;
 import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.Map;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 
 /**
@@ -75,6 +79,39 @@ public final class ObsJavalin extends Plugin<Void> {
     return ctx -> {
       PrometheusScrape scrape = PrometheusScrape.of(obs.meterRegistry(), ctx.header("Accept"));
       ctx.contentType(scrape.contentType()).result(scrape.body());
+    };
+  }
+
+  /**
+   * A handler that serves {@code obs}'s console ({@code OBS4J_CONSOLE=true}): mount it on {@code /obs} and
+   * {@code /obs/trace/{id}}. It answers 404 while the console is off, and to clients on other machines unless
+   * {@code OBS4J_CONSOLE_REMOTE=true}.
+   *
+   * <pre>{@code
+   * cfg.routes.get("/obs", ObsJavalin.consoleHandler(obs));
+   * cfg.routes.get("/obs/trace/{id}", ObsJavalin.consoleHandler(obs));
+   * }</pre>
+   */
+  public static Handler consoleHandler(Obs obs) {
+    return ctx -> {
+      ConsolePage console = ObsInternals.console(obs);
+      String html = null;
+      if (console != null && console.allows(ctx.req().getRemoteAddr())) {
+        if (ctx.path().equals("/obs")) {
+          Map<String, String> query = new HashMap<>();
+          ctx.queryParamMap().forEach((name, values) -> query.put(name, values.isEmpty() ? "" : values.get(0)));
+          html = console.list(query);
+        } else if (ctx.path().startsWith("/obs/trace/")) {
+          html = console.trace(ctx.path().substring("/obs/trace/".length()));
+        }
+      }
+      if (html == null) {
+        ctx.status(404);
+        return;
+      }
+      ctx.header("Content-Security-Policy", ConsolePage.CONTENT_SECURITY_POLICY);
+      ctx.header("X-Content-Type-Options", "nosniff");
+      ctx.contentType("text/html; charset=utf-8").result(html);
     };
   }
 
