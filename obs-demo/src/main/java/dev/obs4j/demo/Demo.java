@@ -102,13 +102,26 @@ final class Demo implements AutoCloseable {
     }
   }
 
+  /** The compose stack's saved Kibana search for one trace id, as the Jaeger UI's link to it. */
+  static final String KIBANA_LOGS_BY_TRACE_ID =
+      "http://localhost:5601/app/discover#/view/obs-demo-logs-by-trace-id?_g=(time:(from:now-7d,to:now))"
+          + "&_a=(query:(language:kuery,query:'trace.id:%22{traceId}%22'))";
+
   /**
    * The handle of one part; the demo closes them itself, after the servers, so no hook races it. What the
    * flags decide is forced: a host's {@code OTEL_SERVICE_NAME} must not give all three parts one name.
    */
   private Obs handle(String service, @Nullable Integer metricsPort) {
     Obs.Builder builder =
-        Obs.builder().force("OTEL_SERVICE_NAME", service).serviceVersion(version()).shutdownHook(false);
+        Obs.builder()
+            .force("OTEL_SERVICE_NAME", service)
+            .serviceVersion(version())
+            .shutdownHook(false)
+            // a development tool: the console is on (OBS4J_CONSOLE=false turns it off), linking out to the
+            // compose stack's Jaeger and Kibana
+            .set("OBS4J_CONSOLE", "true")
+            .set("OBS4J_CONSOLE_JAEGER_URL", "http://localhost:16686")
+            .set("OBS4J_CONSOLE_LOGS_URL", KIBANA_LOGS_BY_TRACE_ID);
     String otlp = config.otlpEndpoint();
     if (otlp != null) {
       builder.force("OTEL_TRACES_EXPORTER", "otlp").force("OTEL_EXPORTER_OTLP_ENDPOINT", otlp);

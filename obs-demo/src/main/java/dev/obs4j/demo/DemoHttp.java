@@ -33,6 +33,8 @@ final class DemoHttp {
     cfg.jetty.modifyServer(server -> server.setStopTimeout(10_000));
     cfg.jetty.modifyServletContextHandler(context -> context.insertHandler(new GracefulHandler()));
     cfg.routes.get("/metrics", ObsJavalin.metricsHandler(http.obs()));
+    cfg.routes.get("/obs", ObsJavalin.consoleHandler(http.obs()));
+    cfg.routes.get("/obs/trace/{id}", ObsJavalin.consoleHandler(http.obs()));
     cfg.routes.exception(
         io.javalin.http.BadRequestResponse.class,
         (e, ctx) -> error(ctx, HttpStatus.BAD_REQUEST, e.getMessage()));

@@ -49,6 +49,9 @@ public final class DemoMain {
             "  curl -i '" + gateway + "/example?fail=client'",
             "  curl " + gateway + "/metrics",
             "Every answer carries X-Trace-Id: search Jaeger (http://localhost:16686) or the logs for it.",
+            "See each part's recent traces, latest errors and RED, with no backend running (the obs4j console):",
+            "  " + gateway + "/obs   http://" + host + ":" + demo.ordersPort() + "/obs   http://" + host + ":"
+                + demo.workerPort() + "/obs",
             ""));
 
     Traffic traffic =

@@ -6,10 +6,10 @@ package dev.obs4j.docs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.obs4j.testing.Chromium;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -19,7 +19,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.jsoup.Jsoup;
@@ -64,6 +63,7 @@ class SiteBrowserTest {
             "traces.html",
             "metrics.html",
             "logs.html",
+            "console.html",
             "api.html",
             "demo.html",
             "troubleshooting.html",
@@ -120,7 +120,7 @@ class SiteBrowserTest {
       Document built = Jsoup.parse(page.toFile(), "UTF-8");
       String title = built.selectFirst("h1") == null ? "" : built.selectFirst("h1").text();
       assertThat(title).as("%s has a title", page).isNotBlank();
-      String dom = chromium("--dump-dom", page.toUri().toString());
+      String dom = Chromium.dom(page.toUri().toString());
       Document rendered = Jsoup.parse(dom);
       assertThat(rendered.selectFirst("h1")).as("%s rendered by Chromium", page).isNotNull();
       assertThat(rendered.selectFirst("h1").text()).isEqualTo(title);
@@ -136,7 +136,7 @@ class SiteBrowserTest {
     for (String page : List.of("index.html", "integrations/javalin.html")) {
       Path shot = SHOTS.resolve(page.replace('/', '-').replace(".html", ".png"));
       Files.deleteIfExists(shot);
-      chromium("--screenshot=" + shot, "--window-size=1280,900", SITE.resolve(page).toUri().toString());
+      Chromium.screenshot(SITE.resolve(page).toUri().toString(), shot, 900);
       assertThat(shot).as("screenshot of %s", page).exists();
       assertThat(Files.size(shot)).as("screenshot of %s in bytes", page).isGreaterThan(20_000);
       BufferedImage image = ImageIO.read(shot.toFile());
@@ -166,43 +166,6 @@ class SiteBrowserTest {
       return found;
     } catch (IOException e) {
       throw new IllegalStateException(e);
-    }
-  }
-
-  /** Runs headless Chromium with the flags SERVERS.md gives; returns its standard output. */
-  private static String chromium(String... args) throws Exception {
-    Path profile = Files.createTempDirectory("chromium-profile");
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                "chromium",
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--hide-scrollbars",
-                "--user-data-dir=" + profile));
-    command.addAll(List.of(args));
-    Path out = Files.createTempFile("chromium", ".out");
-    Process process =
-        new ProcessBuilder(command)
-            .redirectOutput(out.toFile())
-            .redirectError(ProcessBuilder.Redirect.DISCARD)
-            .start();
-    try {
-      assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("chromium finished %s", List.of(args)).isTrue();
-      assertThat(process.exitValue()).as("chromium exit code for %s", List.of(args)).isZero();
-      return Files.readString(out, StandardCharsets.UTF_8);
-    } finally {
-      process.destroyForcibly();
-      Files.deleteIfExists(out);
-      try (Stream<Path> files = Files.walk(profile)) {
-        files.sorted((a, b) -> b.compareTo(a)).forEach(p -> p.toFile().delete());
-      }
     }
   }
 }
