@@ -115,7 +115,7 @@ read -r UDP AGENT_PID < "$OUT/udp.port" # the receiver's own pid: python3 may be
 
 # 2. The demo.
 GW=$(free_port); OR=$(free_port); WK=$(free_port)
-"${CLEAN_ENV[@]}" JAEGER_AGENT_HOST=127.0.0.1 JAEGER_AGENT_PORT="$UDP" \
+"${CLEAN_ENV[@]}" JAEGER_AGENT_HOST=127.0.0.1 JAEGER_AGENT_PORT="$UDP" OBS4J_CONSOLE=false \
   timeout "$BOUND" java "${HEAP_FLAGS[@]}" -Xlog:gc:file="$OUT/gc.log":utctime,uptime,level,tags \
   -jar "$APP" --host 127.0.0.1 --gateway-port "$GW" --orders-port "$OR" --worker-port "$WK" > "$OUT/demo.log" 2>&1 &
 DEMO=$!
