@@ -33,6 +33,8 @@ import org.junit.jupiter.api.Test;
 class RouteCardinalityTest {
   private static final int REQUESTS = 100_000;
   private static final int SENDERS = 4;
+  /** Requests the HTTP stack may deliver twice when a reused connection breaks (see below). */
+  private static final long TWICE = 20;
 
   @Test
   void hundredThousandRawPathsAndUserIds_makeAFixedFewSeries_andEveryRequestIsCounted() throws Exception {
@@ -64,6 +66,11 @@ class RouteCardinalityTest {
         // Half the requests: a known route with a fresh id and a fresh user each; half: a junk path, a third
         // of those with a junk method. Sent from a few threads, so that the server handles them concurrently.
         AtomicLong unexpected = new AtomicLong();
+        // A keep-alive connection the server closed just as the client reused it fails a request ("header
+        // parser received no bytes"); it is sent again here, as the JDK client itself does for a GET. So the
+        // totals below allow a few requests counted twice (seen: 3 in 100,000), never one counted less.
+        AtomicLong resentKnown = new AtomicLong();
+        AtomicLong resentJunk = new AtomicLong();
         ExecutorService senders = Executors.newFixedThreadPool(SENDERS);
         List<Future<?>> done = new ArrayList<>();
         for (int t = 0; t < SENDERS; t++) {
@@ -82,7 +89,18 @@ class RouteCardinalityTest {
                     .method(method, HttpRequest.BodyPublishers.noBody()).build();
                 expected = 404;
               }
-              if (client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() != expected) {
+              int status = -1;
+              for (int attempt = 1; status < 0; attempt++) {
+                try {
+                  status = client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+                } catch (java.io.IOException broken) {
+                  if (attempt == 3) {
+                    throw broken;
+                  }
+                  (expected == 200 ? resentKnown : resentJunk).incrementAndGet();
+                }
+              }
+              if (status != expected) {
                 unexpected.incrementAndGet();
               }
               if (i % 10_000 == first) {
@@ -112,13 +130,15 @@ class RouteCardinalityTest {
         assertThat(seriesAfter - seriesBefore).isBetween(1, 6);
         assertThat(service.obs.meterRegistry().getMeters().size() - metersBefore).isLessThanOrEqualTo(10);
         // Nothing is lost in the collapse: every request is counted under its template or NOT_FOUND.
-        assertThat(service.timer("http.server.requests", "uri", "/orders/{id}").count()).isEqualTo(500 + REQUESTS / 2);
-        assertThat(count(service, "uri", "NOT_FOUND")).isEqualTo(REQUESTS / 2);
+        assertThat(service.timer("http.server.requests", "uri", "/orders/{id}").count())
+            .isBetween(500L + REQUESTS / 2, 500L + REQUESTS / 2 + resentKnown.get() + TWICE);
+        assertThat(count(service, "uri", "NOT_FOUND")).isBetween((long) REQUESTS / 2, (long) REQUESTS / 2 + resentJunk.get() + TWICE);
+        assertThat(resentKnown.get() + resentJunk.get()).as("requests sent again").isLessThan(100);
         long junkMethods = 0;
         for (int i = 1; i < REQUESTS; i += 2) {
           junkMethods += i % 3 == 2 ? 1 : 0;
         }
-        assertThat(count(service, "method", "_OTHER")).isEqualTo(junkMethods);
+        assertThat(count(service, "method", "_OTHER")).isBetween(junkMethods, junkMethods + resentJunk.get() + TWICE);
       } finally {
         app.stop();
       }
