@@ -30,9 +30,12 @@ module dev.obs4j.core {
   requires jaeger.thrift;
   requires org.apache.thrift;
   requires jdk.httpserver;
+  requires java.net.http;
 
   requires static org.apache.logging.log4j;
   requires static org.apache.logging.log4j.core;
+  requires static ch.qos.logback.classic;
+  requires static ch.qos.logback.core;
 
   exports dev.obs4j;
   exports dev.obs4j.instrument;

@@ -19,6 +19,7 @@ import dev.obs4j.internal.TracedProxy;
 import dev.obs4j.instrument.Operations;
 import dev.obs4j.internal.TracingSetup;
 import dev.obs4j.internal.logs.Log4j2LatestErrorsAppender;
+import dev.obs4j.internal.logs.LogbackLatestErrorsAppender;
 import dev.obs4j.internal.logs.LogCorrelation;
 import dev.obs4j.metrics.CardinalityGuard;
 import dev.obs4j.trace.Propagation;
@@ -53,6 +54,7 @@ import io.opentelemetry.sdk.trace.samplers.Sampler;
 import io.opentelemetry.semconv.ServiceAttributes;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
+import java.net.URI;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -147,6 +149,12 @@ public final class Obs implements AutoCloseable {
       Settings.httpUrl("OBS4J_CONSOLE_LOGS_URL", consoleLogs.replace("{traceId}", "0"));
     }
     boolean consoleRemote = settings.bool("OBS4J_CONSOLE_REMOTE", false);
+    List<URI> consolePeers = new ArrayList<>();
+    for (String peer : settings.get("OBS4J_CONSOLE_PEERS", "").split(",")) {
+      if (!peer.isBlank()) {
+        consolePeers.add(Settings.httpUrl("OBS4J_CONSOLE_PEERS", peer.trim()));
+      }
+    }
     boolean serverEnabled = settings.bool("OBS4J_METRICS_SERVER", false);
     String serverHost = settings.get("OTEL_EXPORTER_PROMETHEUS_HOST", "127.0.0.1");
     int serverPort = settings.intInRange("OTEL_EXPORTER_PROMETHEUS_PORT", 9464, 0, 65535);
@@ -204,14 +212,21 @@ public final class Obs implements AutoCloseable {
     this.console =
         traceRing == null
             ? null
-            : new ConsolePage(traceRing, registry, serviceName, consoleJaeger, consoleLogs, consoleRemote);
+            : new ConsolePage(
+                traceRing, registry, serviceName, consoleJaeger, consoleLogs, consoleRemote, consolePeers);
     ConsolePage consolePage = this.console;
     if (traceRing != null) {
       tracing.addSpanProcessor(traceRing);
+      // the console's latest errors, from log4j2 or Logback, whichever is the backend (both are optional)
       try {
-        Log4j2LatestErrorsAppender.install(); // the console's latest errors, where log4j-core is the backend
+        Log4j2LatestErrorsAppender.install();
       } catch (LinkageError noLog4jCore) {
-        // log4j is optional: the console then shows no log lines
+        // not on the class path
+      }
+      try {
+        LogbackLatestErrorsAppender.install();
+      } catch (LinkageError noLogback) {
+        // not on the class path
       }
     }
     this.sdk =

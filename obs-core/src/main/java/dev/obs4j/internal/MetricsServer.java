@@ -12,12 +12,9 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Base64;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -123,16 +120,13 @@ public final class MetricsServer implements AutoCloseable {
         return;
       }
       if (consolePath && console != null) {
-        String html =
-            CONSOLE_PATH.equals(path)
-                ? console.list(query(exchange.getRequestURI().getRawQuery()))
-                : console.trace(path.substring(CONSOLE_TRACE_PATH.length()));
-        if (html == null) {
+        ConsolePage.Page page = console.page(path, ConsolePage.query(exchange.getRequestURI().getRawQuery()));
+        if (page == null) {
           exchange.sendResponseHeaders(404, -1);
           return;
         }
         exchange.getResponseHeaders().set("Content-Security-Policy", ConsolePage.CONTENT_SECURITY_POLICY);
-        send(exchange, "text/html; charset=utf-8", html, head);
+        send(exchange, page.contentType(), page.body(), head);
         return;
       }
       PrometheusScrape scrape = PrometheusScrape.of(registry, exchange.getRequestHeaders().getFirst("Accept"));
@@ -140,25 +134,6 @@ public final class MetricsServer implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       log.warn("metrics-scrape", "A /metrics request failed", e);
     }
-  }
-
-  /** The query's parameters, percent-decoded; a malformed one is left out. */
-  private static Map<String, String> query(@Nullable String raw) {
-    Map<String, String> parameters = new HashMap<>();
-    if (raw == null) {
-      return parameters;
-    }
-    for (String pair : raw.split("&")) {
-      int eq = pair.indexOf('=');
-      try {
-        String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-        String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-        parameters.putIfAbsent(name, value);
-      } catch (IllegalArgumentException malformed) {
-        // a bad escape: that parameter is ignored
-      }
-    }
-    return parameters;
   }
 
   private boolean authorized(@Nullable String authorization) {

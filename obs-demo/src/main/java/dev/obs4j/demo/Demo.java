@@ -15,6 +15,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -122,6 +123,17 @@ final class Demo implements AutoCloseable {
             .set("OBS4J_CONSOLE", "true")
             .set("OBS4J_CONSOLE_JAEGER_URL", "http://localhost:16686")
             .set("OBS4J_CONSOLE_LOGS_URL", KIBANA_LOGS_BY_TRACE_ID);
+    // Each part's console shows the spans the other two hold of a trace: one waterfall for the whole demo.
+    String peerHost = config.host().equals("0.0.0.0") ? "127.0.0.1" : config.host();
+    Map<String, Integer> ports =
+        Map.of("gateway", config.gatewayPort(), "orders", config.ordersPort(), "worker", config.workerPort());
+    if (ports.values().stream().allMatch(p -> p > 0)) {
+      builder.set("OBS4J_CONSOLE_PEERS", String.join(",", ports.entrySet().stream()
+          .filter(e -> !e.getKey().equals(service))
+          .map(e -> "http://" + peerHost + ":" + e.getValue())
+          .sorted()
+          .toList()));
+    }
     String otlp = config.otlpEndpoint();
     if (otlp != null) {
       builder.force("OTEL_TRACES_EXPORTER", "otlp").force("OTEL_EXPORTER_OTLP_ENDPOINT", otlp);

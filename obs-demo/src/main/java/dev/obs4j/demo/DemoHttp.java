@@ -32,9 +32,7 @@ final class DemoHttp {
     // SIGTERM: stop accepting, let requests in flight finish (up to 10 s), then stop.
     cfg.jetty.modifyServer(server -> server.setStopTimeout(10_000));
     cfg.jetty.modifyServletContextHandler(context -> context.insertHandler(new GracefulHandler()));
-    cfg.routes.get("/metrics", ObsJavalin.metricsHandler(http.obs()));
-    cfg.routes.get("/obs", ObsJavalin.consoleHandler(http.obs()));
-    cfg.routes.get("/obs/trace/{id}", ObsJavalin.consoleHandler(http.obs()));
+    cfg.routes.get("/metrics", ObsJavalin.metricsHandler(http.obs())); // the console: the plugin serves /obs
     cfg.routes.exception(
         io.javalin.http.BadRequestResponse.class,
         (e, ctx) -> error(ctx, HttpStatus.BAD_REQUEST, e.getMessage()));

@@ -16,8 +16,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The console as a developer meets it: the demo (which turns it on) in a real headless Chromium. After
  * POST /orders and GET /serverError, the gateway's console lists both requests, shows the failure among
- * the latest errors linked to its trace, and the orders service's console opens the order's trace as a
- * waterfall with its database and queue spans. Screenshots go to target/screenshots.
+ * the latest errors linked to its trace, and opens the order's trace as one waterfall of all three parts,
+ * database and queue included, from the spans the other parts' consoles hold. Screenshots go to
+ * target/screenshots.
  */
 class ConsoleBrowserTest {
   private static final Path SHOTS = Path.of("target", "screenshots");
@@ -45,14 +46,20 @@ class ConsoleBrowserTest {
               + errorTrace + "\"")
           .contains("POST /orders");
 
-      String orders = "http://127.0.0.1:" + demo.ordersPort();
-      String waterfall = Chromium.dom(orders + "/obs/trace/" + orderTrace);
-      assertThat(waterfall).contains("POST /orders").contains("OrderBook.place").contains("INSERT")
-          .contains("publish orders").contains("in Jaeger").contains("its log lines");
-      assertThat(waterfall.indexOf("OrderBook.place")).isLessThan(waterfall.indexOf("publish orders"));
+      // The gateway's console shows the whole trace: its own spans and those the other two parts' consoles
+      // hold, each under its parent, in the order they ran.
+      long id = DemoProcess.JSON.readTree(placed.body()).get("id").asLong();
+      demo.awaitBody("/orders/" + id, body -> body.contains("\"SHIPPED\""), 30);
+      String waterfall = Chromium.dom(gateway + "/obs/trace/" + orderTrace);
+      assertThat(waterfall)
+          .contains("spans from gateway, orders, worker")
+          .containsSubsequence("POST /orders", "validate order", "OrderBook.place", "INSERT orders",
+              "publish orders", "process orders", "OrderBook.ship", "UPDATE orders")
+          .contains("in Jaeger").contains("its log lines")
+          .doesNotContain("Not reached");
 
       Chromium.screenshot(gateway + "/obs", SHOTS.resolve("console-gateway.png"), 1000);
-      Chromium.screenshot(orders + "/obs/trace/" + orderTrace, SHOTS.resolve("console-trace.png"), 600);
+      Chromium.screenshot(gateway + "/obs/trace/" + orderTrace, SHOTS.resolve("console-trace.png"), 700);
       assertThat(Files.size(SHOTS.resolve("console-gateway.png"))).isGreaterThan(20_000);
       assertThat(Files.size(SHOTS.resolve("console-trace.png"))).isGreaterThan(10_000);
     }

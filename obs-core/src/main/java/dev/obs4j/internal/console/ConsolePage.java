@@ -5,10 +5,21 @@
 package dev.obs4j.internal.console;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.opentelemetry.api.common.AttributeKey;
-import io.opentelemetry.api.trace.StatusCode;
-import io.opentelemetry.sdk.trace.data.EventData;
-import io.opentelemetry.sdk.trace.data.SpanData;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Set;
+import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -34,6 +45,10 @@ public final class ConsolePage {
   private static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS", Locale.ROOT).withZone(ZoneOffset.UTC);
   private static final int LIST_MAX = 100;
+  private static final String HTML = "text/html; charset=utf-8";
+  private static final String SPANS = "text/tab-separated-values; charset=utf-8";
+  private static final Duration PEER_TIMEOUT = Duration.ofSeconds(1);
+  private static final int PEER_MAX_BYTES = 4 << 20;
   private static final String STYLE =
       "body{font:14px system-ui,sans-serif;margin:1.5em;color:#222}"
           + "table{border-collapse:collapse;width:100%}td,th{padding:3px 8px;border-bottom:1px solid #ddd;"
@@ -49,11 +64,14 @@ public final class ConsolePage {
   private final @Nullable String logsUrl;
   private final long startedNanos = System.nanoTime(); // with the Obs that serves it: rates are since then
   private final boolean remote;
+  private final List<URI> peers;
+  private volatile @Nullable HttpClient client;
 
   /**
    * Pages over {@code ring} and {@code registry} for {@code service}; {@code jaegerUrl} (the Jaeger UI's base address) and
    * {@code logsUrl} (a log search address holding {@code {traceId}}) add links out when not null;
-   * {@code remote} lets clients on other machines see the pages.
+   * {@code remote} lets clients on other machines see the pages; {@code peers} are the consoles of the other
+   * services whose spans a trace's waterfall shows too.
    */
   public ConsolePage(
       TraceRing ring,
@@ -61,8 +79,10 @@ public final class ConsolePage {
       String service,
       @Nullable String jaegerUrl,
       @Nullable String logsUrl,
-      boolean remote) {
+      boolean remote,
+      List<URI> peers) {
     this.remote = remote;
+    this.peers = List.copyOf(peers);
     this.ring = ring;
     this.registry = registry;
     this.service = service;
@@ -89,6 +109,44 @@ public final class ConsolePage {
     } catch (java.net.UnknownHostException e) {
       return false;
     }
+  }
+
+  /** An answer: its content type and body. */
+  public record Page(String contentType, String body) {}
+
+  /**
+   * The answer to a GET of {@code path} (the raw path: {@code /obs}, {@code /obs/trace/ID}, or that with the
+   * query {@code spans} for another console) with {@code query}'s parameters; null for a 404.
+   */
+  public @Nullable Page page(String path, Map<String, String> query) {
+    if (path.equals("/obs")) {
+      return new Page(HTML, list(query));
+    }
+    if (!path.startsWith("/obs/trace/")) {
+      return null;
+    }
+    String traceId = path.substring("/obs/trace/".length());
+    String body = query.containsKey("spans") ? spans(traceId) : trace(traceId);
+    return body == null ? null : new Page(query.containsKey("spans") ? SPANS : HTML, body);
+  }
+
+  /** The query's parameters, percent-decoded; a malformed one is left out. */
+  public static Map<String, String> query(@Nullable String raw) {
+    Map<String, String> parameters = new HashMap<>();
+    if (raw == null) {
+      return parameters;
+    }
+    for (String pair : raw.split("&")) {
+      int eq = pair.indexOf('=');
+      try {
+        String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+        String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+        parameters.putIfAbsent(name, value);
+      } catch (IllegalArgumentException malformed) {
+        // a bad escape: that parameter is ignored
+      }
+    }
+    return parameters;
   }
 
   /** Whether {@code id} is a trace id as the pages take it: 32 lower-case hex digits. */
@@ -162,16 +220,56 @@ public final class ConsolePage {
     return html.append("</body></html>").toString();
   }
 
-  /** The trace {@code traceId} as a waterfall, or null when the ring holds none of its spans. */
-  public @Nullable String trace(String traceId) {
+  /**
+   * The spans this console holds of {@code traceId}, one line each as {@link ViewSpan} writes them, for the
+   * consoles of the other services of the trace; null when it holds none.
+   */
+  public @Nullable String spans(String traceId) {
     Trace trace = isTraceId(traceId) ? ring.trace(traceId) : null;
     if (trace == null) {
       return null;
     }
+    StringBuilder lines = new StringBuilder();
+    trace.spans().forEach(span -> lines.append(ViewSpan.of(span).line()).append('\n'));
+    return lines.toString();
+  }
+
+  /**
+   * The trace {@code traceId} as a waterfall, with the spans the peer consoles ({@code OBS4J_CONSOLE_PEERS})
+   * hold of it; null when neither this console nor a peer holds any.
+   */
+  public @Nullable String trace(String traceId) {
+    if (!isTraceId(traceId)) {
+      return null;
+    }
+    Map<String, ViewSpan> byId = new LinkedHashMap<>();
+    Trace local = ring.trace(traceId);
+    if (local != null) {
+      local.spans().forEach(span -> byId.put(span.getSpanId(), ViewSpan.of(span)));
+    }
+    List<String> unreachable = new ArrayList<>();
+    for (URI peer : peers) {
+      List<ViewSpan> remote = fetch(peer, traceId);
+      if (remote == null) {
+        unreachable.add(peer.toString());
+      } else {
+        remote.forEach(span -> byId.putIfAbsent(span.spanId(), span));
+      }
+    }
+    if (byId.isEmpty()) {
+      return null;
+    }
+    List<ViewSpan> spans = new ArrayList<>(byId.values());
+    spans.sort(Comparator.comparingLong(ViewSpan::startNanos));
+    long start = spans.get(0).startNanos();
+    long end = spans.stream().mapToLong(ViewSpan::endNanos).max().orElse(start);
+    Set<String> ids = byId.keySet();
+    ViewSpan root = spans.stream().filter(v -> !ids.contains(v.parentSpanId())).findFirst().orElse(spans.get(0));
     StringBuilder html = head("trace " + traceId);
-    html.append("<p><a href=\"/obs\">all traces</a></p><h1>").append(escape(trace.root().getName()))
-        .append("</h1><p>trace <code>").append(traceId).append("</code>, ").append(millis(trace.durationNanos()))
-        .append(", ").append(trace.spans().size()).append(" spans");
+    html.append("<p><a href=\"/obs\">all traces</a></p><h1>").append(escape(root.name()))
+        .append("</h1><p>trace <code>").append(traceId).append("</code>, ").append(millis(end - start))
+        .append(", ").append(spans.size()).append(" spans from ")
+        .append(escape(String.join(", ", spans.stream().map(ViewSpan::service).distinct().toList())));
     if (jaegerUrl != null) {
       html.append(", <a href=\"").append(escape(stripSlash(jaegerUrl) + "/trace/" + traceId)).append("\">in Jaeger</a>");
     }
@@ -179,21 +277,23 @@ public final class ConsolePage {
       html.append(", <a href=\"").append(escape(logsUrl.replace("{traceId}", URLEncoder.encode(traceId, StandardCharsets.UTF_8))))
           .append("\">its log lines</a>");
     }
-    html.append("</p><table><tr><th>span</th><th>service</th><th>duration</th><th>timeline</th></tr>");
-    Map<String, Integer> depth = new HashMap<>();
-    long start = trace.startNanos();
-    double total = Math.max(1, trace.durationNanos());
-    for (SpanData span : trace.spans()) {
-      int level = span.getParentSpanContext().isValid() ? depth.getOrDefault(span.getParentSpanId(), -1) + 1 : 0;
-      depth.put(span.getSpanId(), level);
-      boolean error = span.getStatus().getStatusCode() == StatusCode.ERROR;
-      double left = (span.getStartEpochNanos() - start) / total * 100;
-      double width = Math.max(0.3, (span.getEndEpochNanos() - span.getStartEpochNanos()) / total * 100);
+    html.append("</p>");
+    if (!unreachable.isEmpty()) {
+      html.append("<p class=\"err\">Not reached, so their spans are missing: ").append(escape(String.join(", ", unreachable)))
+          .append("</p>");
+    }
+    html.append("<table><tr><th>span</th><th>service</th><th>duration</th><th>timeline</th></tr>");
+    double total = Math.max(1, end - start);
+    for (Placed span : ordered(spans)) {
+      int level = span.depth();
+      double left = (span.span().startNanos() - start) / total * 100;
+      double width = Math.max(0.3, (span.span().endNanos() - span.span().startNanos()) / total * 100);
+      boolean error = span.span().error();
       html.append("<tr><td style=\"padding-left:").append(8 + 16 * Math.min(level, 30)).append("px\"><details><summary")
-          .append(error ? " class=\"err\"" : "").append(">").append(escape(span.getName())).append(" <small>")
-          .append(escape(span.getKind().name().toLowerCase(Locale.ROOT))).append("</small></summary>")
-          .append(attributes(span)).append("</details></td><td>").append(escape(Trace.service(span)))
-          .append("</td><td>").append(millis(span.getEndEpochNanos() - span.getStartEpochNanos()))
+          .append(error ? " class=\"err\"" : "").append(">").append(escape(span.span().name())).append(" <small>")
+          .append(escape(span.span().kind())).append("</small></summary>")
+          .append(attributes(span.span())).append("</details></td><td>").append(escape(span.span().service()))
+          .append("</td><td>").append(millis(span.span().endNanos() - span.span().startNanos()))
           .append("</td><td><div class=\"bar\"><span").append(error ? " class=\"err\"" : "").append(" style=\"left:")
           .append(String.format(Locale.ROOT, "%.2f", left)).append("%;width:")
           .append(String.format(Locale.ROOT, "%.2f", Math.min(width, 100 - left))).append("%\"></span></div></td></tr>");
@@ -201,21 +301,97 @@ public final class ConsolePage {
     return html.append("</table></body></html>").toString();
   }
 
-  private static String attributes(SpanData span) {
-    StringBuilder html = new StringBuilder("<table>");
-    html.append("<tr><td>span id</td><td><code>").append(span.getSpanId()).append("</code></td></tr>");
-    if (span.getStatus().getDescription() != null && !span.getStatus().getDescription().isEmpty()) {
-      html.append("<tr><td>status</td><td>").append(escape(span.getStatus().getDescription())).append("</td></tr>");
+  /** A span and how deep it sits under the trace's roots. */
+  private record Placed(ViewSpan span, int depth) {}
+
+  /** Depth first from each root (a span whose parent is not here), children by start: the waterfall's rows. */
+  private static List<Placed> ordered(List<ViewSpan> spans) {
+    Map<String, List<ViewSpan>> children = new HashMap<>();
+    Set<String> ids = new HashSet<>();
+    spans.forEach(s -> ids.add(s.spanId()));
+    List<ViewSpan> roots = new ArrayList<>();
+    for (ViewSpan span : spans) { // already by start
+      if (ids.contains(span.parentSpanId())) {
+        children.computeIfAbsent(span.parentSpanId(), k -> new ArrayList<>()).add(span);
+      } else {
+        roots.add(span);
+      }
     }
-    span.getAttributes().forEach((AttributeKey<?> key, Object value) ->
-        html.append("<tr><td>").append(escape(key.getKey())).append("</td><td>").append(escape(String.valueOf(value)))
-            .append("</td></tr>"));
-    List<EventData> events = span.getEvents();
-    for (EventData event : events) {
-      html.append("<tr><td>event</td><td>").append(escape(event.getName()));
-      event.getAttributes().forEach((AttributeKey<?> key, Object value) ->
-          html.append("<br>").append(escape(key.getKey())).append(": <code>").append(escape(String.valueOf(value))).append("</code>"));
-      html.append("</td></tr>");
+    List<Placed> out = new ArrayList<>(spans.size());
+    Deque<Placed> stack = new ArrayDeque<>();
+    for (int i = roots.size() - 1; i >= 0; i--) {
+      stack.push(new Placed(roots.get(i), 0));
+    }
+    Set<String> seen = new HashSet<>();
+    while (!stack.isEmpty()) {
+      Placed next = stack.pop();
+      if (!seen.add(next.span().spanId())) {
+        continue; // a cycle a peer made up
+      }
+      out.add(next);
+      List<ViewSpan> kids = children.getOrDefault(next.span().spanId(), List.of());
+      for (int i = kids.size() - 1; i >= 0; i--) {
+        stack.push(new Placed(kids.get(i), next.depth() + 1));
+      }
+    }
+    return out;
+  }
+
+  /** The spans {@code peer}'s console holds of the trace (none when it holds none); null when it cannot be read. */
+  private @Nullable List<ViewSpan> fetch(URI peer, String traceId) {
+    try {
+      HttpRequest request =
+          HttpRequest.newBuilder(peer.resolve("/obs/trace/" + traceId + "?spans")).timeout(PEER_TIMEOUT).GET().build();
+      HttpResponse<InputStream> response = client().send(request, HttpResponse.BodyHandlers.ofInputStream());
+      try (InputStream body = response.body()) {
+        if (response.statusCode() == 404) {
+          return List.of();
+        }
+        if (response.statusCode() != 200) {
+          return null;
+        }
+        String text = new String(body.readNBytes(PEER_MAX_BYTES), StandardCharsets.UTF_8);
+        List<ViewSpan> spans = new ArrayList<>();
+        for (String line : text.split("\n")) {
+          ViewSpan span = line.isEmpty() ? null : ViewSpan.parse(line);
+          if (span != null) {
+            spans.add(span);
+          }
+        }
+        return spans;
+      }
+    } catch (IOException | RuntimeException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
+  private HttpClient client() {
+    HttpClient c = client;
+    if (c == null) {
+      c = HttpClient.newBuilder().connectTimeout(PEER_TIMEOUT).followRedirects(HttpClient.Redirect.NEVER).build();
+      client = c;
+    }
+    return c;
+  }
+
+  private static String attributes(ViewSpan span) {
+    StringBuilder html = new StringBuilder("<table>");
+    html.append("<tr><td>span id</td><td><code>").append(escape(span.spanId())).append("</code></td></tr>");
+    if (!span.status().isEmpty()) {
+      html.append("<tr><td>status</td><td>").append(escape(span.status())).append("</td></tr>");
+    }
+    for (Map.Entry<String, String> attribute : span.attributes()) {
+      String key = attribute.getKey();
+      if (key.startsWith(ViewSpan.EVENT)) {
+        html.append("<tr><td>event</td><td>").append(escape(key.substring(ViewSpan.EVENT.length())))
+            .append("<br><code>").append(escape(attribute.getValue()).replace("\n", "<br>")).append("</code></td></tr>");
+      } else {
+        html.append("<tr><td>").append(escape(key)).append("</td><td>").append(escape(attribute.getValue()))
+            .append("</td></tr>");
+      }
     }
     return html.append("</table>").toString();
   }

@@ -119,7 +119,7 @@ class ConsoleServerTest {
   @Test
   void onlyClientsOnThisMachine_unlessRemoteIsAllowed() {
     ConsolePage local = new ConsolePage(new TraceRing(1, new io.micrometer.core.instrument.simple.SimpleMeterRegistry()),
-        new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), "shop", null, null, false);
+        new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), "shop", null, null, false, java.util.List.of());
     assertThat(local.allows("127.0.0.1")).isTrue();
     assertThat(local.allows("127.8.9.10")).isTrue();
     assertThat(local.allows("0:0:0:0:0:0:0:1")).isTrue();
@@ -129,8 +129,61 @@ class ConsoleServerTest {
     assertThat(local.allows("localhost")).as("a name is never looked up").isFalse();
     assertThat(local.allows(null)).isFalse();
     ConsolePage remote = new ConsolePage(new TraceRing(1, new io.micrometer.core.instrument.simple.SimpleMeterRegistry()),
-        new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), "shop", null, null, true);
+        new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), "shop", null, null, true, java.util.List.of());
     assertThat(remote.allows("10.1.2.3")).isTrue();
+  }
+
+  @Test
+  void aTraceAcrossTwoServices_isOneWaterfall_fromThePeerConsole_andAMissingPeerIsNamed() throws Exception {
+    int closed;
+    try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      closed = probe.getLocalPort(); // nothing listens here below: a peer that is down
+    }
+    try (Obs orders = TestObs.builder("orders").set("OBS4J_CONSOLE", "true").metricsServer("127.0.0.1", 0).build();
+        Obs gateway = TestObs.builder("gateway").set("OBS4J_CONSOLE", "true").metricsServer("127.0.0.1", 0)
+            .set("OBS4J_CONSOLE_PEERS", "http://127.0.0.1:" + orders.metricsServerAddress().getPort()
+                + ", http://127.0.0.1:" + closed)
+            .build()) {
+      String[] traceId = new String[1];
+      gateway.inSpan("GET /checkout", io.opentelemetry.api.trace.SpanKind.SERVER, () -> {
+        traceId[0] = Span.current().getSpanContext().getTraceId();
+        gateway.runInSpan("call orders", () -> {
+          java.util.Map<String, String> headers = new java.util.HashMap<>();
+          gateway.propagation().inject(headers);
+          var request = orders.operations().startEntry(headers,
+              dev.obs4j.trace.HeaderGetter.<java.util.Map<String, String>>of(java.util.Map::get, java.util.Map::keySet),
+              "POST /orders", io.opentelemetry.api.trace.SpanKind.SERVER, io.opentelemetry.api.common.Attributes.empty());
+          try (io.opentelemetry.context.Scope ignored = request.makeCurrent()) {
+            orders.runInSpan("INSERT orders\twith a tab", () -> Span.current().setAttribute("note", "a\\b\nc"));
+          }
+          orders.operations().end(request, null, false, null, null, null);
+        });
+        return null;
+      });
+
+      String spans = get(orders, "/obs/trace/" + traceId[0] + "?spans");
+      assertThat(spans).startsWith("HTTP/1.1 200").containsIgnoringCase("content-type: text/tab-separated-values");
+      String page = get(gateway, "/obs/trace/" + traceId[0]);
+      assertThat(page).startsWith("HTTP/1.1 200").contains("4 spans from gateway, orders");
+      // one waterfall, each span under its parent: gateway's two, then the orders service's two
+      assertThat(page).containsSubsequence("GET /checkout", "call orders", "POST /orders", "INSERT orders\twith a tab");
+      assertThat(page).containsPattern("padding-left:56px\"><details><summary>INSERT orders")
+          .contains("a\\b\nc")
+          .contains("Not reached, so their spans are missing: http://127.0.0.1:" + closed);
+      // the orders service's own console shows its part, whose parent is elsewhere
+      assertThat(get(orders, "/obs")).contains("continues a trace from elsewhere");
+    }
+  }
+
+  @Test
+  void spanLines_roundTripEveryCharacter_andJunkIsNoSpan() {
+    ViewSpan span = new ViewSpan("00f067aa0ba902b7", "", "svc\tx", "name\nwith\\odd\rchars", "server", 1, 2, true,
+        "boom", java.util.List.of(java.util.Map.entry("k\t", "v\n\\"), java.util.Map.entry("event:exception", "a: b")));
+    assertThat(span.line()).doesNotContain("\n").doesNotContain("\r");
+    assertThat(ViewSpan.parse(span.line())).isEqualTo(span);
+    assertThat(ViewSpan.parse("")).isNull();
+    assertThat(ViewSpan.parse("<html>not a span</html>")).isNull();
+    assertThat(ViewSpan.parse("00f067aa0ba902b7\t\ts\tn\tk\tx\t2\t0\t")).isNull();
   }
 
   /** The list page's table of traces, without the sections below it (which the filters do not touch). */

@@ -33,7 +33,8 @@ import org.eclipse.jetty.ee10.servlet.FilterHolder;
  * }</pre>
  *
  * <p>Javalin has one handler wrapper; this plugin sets it. The metrics route and the health checks are not
- * traced or timed ({@link ObsHttp.Builder#excludePaths}).
+ * traced or timed ({@link ObsHttp.Builder#excludePaths}). With {@code OBS4J_CONSOLE=true} the plugin also
+ * serves the console on {@code /obs} and {@code /obs/trace/{id}}.
  */
 public final class ObsJavalin extends Plugin<Void> {
   private final ObsHttp http;
@@ -55,6 +56,12 @@ public final class ObsJavalin extends Plugin<Void> {
     state.jetty.modifyServletContextHandler(
         handler -> handler.addFilter(holder, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC)));
     state.router.handlerWrapper(ObsJavalin::wrap);
+    if (ObsInternals.console(http.obs()) != null) {
+      // OBS4J_CONSOLE=true: the console on the app's own port
+      Handler console = consoleHandler(http.obs());
+      state.routes.get("/obs", console);
+      state.routes.get("/obs/trace/{id}", console);
+    }
   }
 
   private static Handler wrap(Endpoint endpoint) {
@@ -83,8 +90,9 @@ public final class ObsJavalin extends Plugin<Void> {
   }
 
   /**
-   * A handler that serves {@code obs}'s console ({@code OBS4J_CONSOLE=true}): mount it on {@code /obs} and
-   * {@code /obs/trace/{id}}. It answers 404 while the console is off, and to clients on other machines unless
+   * A handler that serves {@code obs}'s console ({@code OBS4J_CONSOLE=true}), which the plugin mounts by
+   * itself; this is for an app that serves it elsewhere, on {@code /obs} and {@code /obs/trace/{id}}. It
+   * answers 404 while the console is off, and to clients on other machines unless
    * {@code OBS4J_CONSOLE_REMOTE=true}.
    *
    * <pre>{@code
@@ -95,23 +103,19 @@ public final class ObsJavalin extends Plugin<Void> {
   public static Handler consoleHandler(Obs obs) {
     return ctx -> {
       ConsolePage console = ObsInternals.console(obs);
-      String html = null;
+      ConsolePage.Page page = null;
       if (console != null && console.allows(ctx.req().getRemoteAddr())) {
-        if (ctx.path().equals("/obs")) {
-          Map<String, String> query = new HashMap<>();
-          ctx.queryParamMap().forEach((name, values) -> query.put(name, values.isEmpty() ? "" : values.get(0)));
-          html = console.list(query);
-        } else if (ctx.path().startsWith("/obs/trace/")) {
-          html = console.trace(ctx.path().substring("/obs/trace/".length()));
-        }
+        Map<String, String> query = new HashMap<>();
+        ctx.queryParamMap().forEach((name, values) -> query.put(name, values.isEmpty() ? "" : values.get(0)));
+        page = console.page(ctx.path(), query);
       }
-      if (html == null) {
+      if (page == null) {
         ctx.status(404);
         return;
       }
       ctx.header("Content-Security-Policy", ConsolePage.CONTENT_SECURITY_POLICY);
       ctx.header("X-Content-Type-Options", "nosniff");
-      ctx.contentType("text/html; charset=utf-8").result(html);
+      ctx.contentType(page.contentType()).result(page.body());
     };
   }
 
