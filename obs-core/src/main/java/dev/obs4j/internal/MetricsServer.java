@@ -100,7 +100,10 @@ public final class MetricsServer implements AutoCloseable {
       boolean consolePath =
           console != null
               && (CONSOLE_PATH.equals(path) || path.startsWith(CONSOLE_TRACE_PATH))
-              && console.allows(exchange.getRemoteAddress().getAddress().getHostAddress());
+              && console.allows(
+                  exchange.getRemoteAddress().getAddress().getHostAddress(),
+                  exchange.getRequestHeaders().getFirst("Host"),
+                  ConsolePage.forwarded(exchange.getRequestHeaders()::getFirst));
       if (!METRICS_PATH.equals(path) && !HEALTH_PATH.equals(path) && !consolePath) {
         exchange.sendResponseHeaders(404, -1);
         return;

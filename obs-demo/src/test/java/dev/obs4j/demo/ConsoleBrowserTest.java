@@ -23,6 +23,22 @@ import org.junit.jupiter.api.Test;
 class ConsoleBrowserTest {
   private static final Path SHOTS = Path.of("target", "screenshots");
 
+  /** Polls {@code url} (plain HTTP) until its body satisfies {@code done}: the worker's spans end after SHIPPED shows. */
+  private static void awaitPage(String url, java.util.function.Predicate<String> done, int seconds) throws Exception {
+    java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(seconds);
+    String body = "";
+    while (System.nanoTime() < deadline) {
+      body = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+      if (done.test(body)) {
+        return;
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError(url + " never satisfied the test; last body: " + body);
+  }
+
   @Test
   void demoConsole_inChromium_listsTheRequests_theLatestError_andTheWaterfall() throws Exception {
     try (UdpAgent agent = new UdpAgent();
@@ -50,6 +66,7 @@ class ConsoleBrowserTest {
       // hold, each under its parent, in the order they ran.
       long id = DemoProcess.JSON.readTree(placed.body()).get("id").asLong();
       demo.awaitBody("/orders/" + id, body -> body.contains("\"SHIPPED\""), 30);
+      awaitPage(gateway + "/obs/trace/" + orderTrace, page -> page.contains("10 spans from"), 30);
       String waterfall = Chromium.dom(gateway + "/obs/trace/" + orderTrace);
       assertThat(waterfall)
           .contains("spans from gateway, orders, worker")

@@ -72,7 +72,7 @@ class ConsoleMountsTest {
   private static void assertPages(String base, String traceId) throws Exception {
     HttpResponse<String> list = get(base + "/obs");
     assertThat(list.statusCode()).isEqualTo(200);
-    assertThat(list.headers().firstValue("Content-Security-Policy")).hasValue("default-src 'none'; style-src 'unsafe-inline'");
+    assertThat(list.headers().firstValue("Content-Security-Policy")).hasValue("default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
     assertThat(list.body()).contains("Recent traces of catalog").contains("/obs/trace/" + traceId).contains("nightly export");
     HttpResponse<String> trace = get(base + "/obs/trace/" + traceId);
     assertThat(trace.statusCode()).isEqualTo(200);

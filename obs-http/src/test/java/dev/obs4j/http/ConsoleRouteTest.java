@@ -40,7 +40,7 @@ class ConsoleRouteTest {
         HttpResponse<String> list = client.send(HttpRequest.newBuilder(URI.create(base + "/obs")).build(),
             HttpResponse.BodyHandlers.ofString());
         assertThat(list.statusCode()).isEqualTo(200);
-        assertThat(list.headers().firstValue("Content-Security-Policy")).hasValue("default-src 'none'; style-src 'unsafe-inline'");
+        assertThat(list.headers().firstValue("Content-Security-Policy")).hasValue("default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
         assertThat(list.body()).contains("/obs/trace/" + traceId).contains("<td>GET /orders/{id}</td><td>1</td>");
 
         HttpResponse<String> trace = client.send(HttpRequest.newBuilder(URI.create(base + "/obs/trace/" + traceId)).build(),

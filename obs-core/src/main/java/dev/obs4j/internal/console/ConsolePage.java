@@ -29,6 +29,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
@@ -39,7 +44,8 @@ import org.jspecify.annotations.Nullable;
  */
 public final class ConsolePage {
   /** The Content-Security-Policy the pages are served with: nothing loads, nothing runs. */
-  public static final String CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'";
+  public static final String CONTENT_SECURITY_POLICY =
+      "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
   private static final Pattern TRACE_ID = Pattern.compile("[0-9a-f]{32}");
   private static final DateTimeFormatter TIME =
@@ -47,7 +53,8 @@ public final class ConsolePage {
   private static final int LIST_MAX = 100;
   private static final String HTML = "text/html; charset=utf-8";
   private static final String SPANS = "text/tab-separated-values; charset=utf-8";
-  private static final Duration PEER_TIMEOUT = Duration.ofSeconds(1);
+  private static final int PEER_DEADLINE_SECONDS = 2;
+  private static final Duration PEER_DEADLINE = Duration.ofSeconds(PEER_DEADLINE_SECONDS);
   private static final int PEER_MAX_BYTES = 4 << 20;
   private static final String STYLE =
       "body{font:14px system-ui,sans-serif;margin:1.5em;color:#222}"
@@ -91,10 +98,43 @@ public final class ConsolePage {
   }
 
   /**
-   * Whether a client at {@code address} (an IP address as the server reports it) may see the pages: one on
-   * this machine always, any other only with {@code OBS4J_CONSOLE_REMOTE=true}.
+   * Whether a request may see the pages: from any client with {@code OBS4J_CONSOLE_REMOTE=true}; otherwise
+   * only from a client on this machine ({@code address}, the IP address the server reports, is loopback)
+   * that came through no proxy (no {@code Forwarded}, {@code X-Forwarded-For} or {@code X-Real-IP} header:
+   * a proxy on this machine makes every client look local) and named this machine ({@code host}, the
+   * {@code Host} header: {@code localhost} or a loopback address, so that a web page on another site cannot
+   * read the console through DNS rebinding).
    */
-  public boolean allows(@Nullable String address) {
+  public boolean allows(@Nullable String address, @Nullable String host, boolean forwarded) {
+    if (remote) {
+      return true;
+    }
+    return !forwarded && host != null && loopbackHost(host) && allows(address);
+  }
+
+  /** Whether a request came through a proxy: it carries one of the headers proxies add ({@code header} reads one). */
+  public static boolean forwarded(Function<String, @Nullable String> header) {
+    return header.apply("Forwarded") != null || header.apply("X-Forwarded-For") != null || header.apply("X-Real-IP") != null;
+  }
+
+  /** Whether {@code host} (a Host header: name or address, with or without a port) names this machine. */
+  static boolean loopbackHost(String host) {
+    String name = host.trim().toLowerCase(Locale.ROOT);
+    if (name.startsWith("[")) {
+      int end = name.indexOf(']');
+      name = end < 0 ? name : name.substring(0, end + 1);
+    } else if (name.indexOf(':') >= 0 && name.indexOf(':') == name.lastIndexOf(':')) {
+      name = name.substring(0, name.indexOf(':')); // host:port
+    }
+    return name.equals("localhost") || (!name.isEmpty() && allows(name, false));
+  }
+
+  /** Whether {@code address} is a loopback address (an IP literal; a name is never looked up). */
+  boolean allows(@Nullable String address) {
+    return allows(address, remote);
+  }
+
+  private static boolean allows(@Nullable String address, boolean remote) {
     if (remote) {
       return true;
     }
@@ -187,7 +227,7 @@ public final class ConsolePage {
       html.append("<tr><td>").append(time(Instant.ofEpochSecond(0, trace.endNanos())))
           .append("</td><td><a href=\"/obs/trace/").append(trace.traceId()).append("\">")
           .append(escape(trace.root().getName())).append("</a><br><code>").append(trace.traceId())
-          .append("</code>").append(trace.complete() ? "" : " (continues a trace from elsewhere)")
+          .append("</code>").append(trace.complete() ? "" : " (its root span is not here: another service's, or evicted)")
           .append("</td><td>").append(escape(trace.service())).append("</td><td>")
           .append(millis(trace.durationNanos())).append("</td><td>").append(trace.error() ? "<span class=\"err\">ERROR</span>" : "OK")
           .append("</td><td>").append(escape(String.valueOf(trace.userId() == null ? "" : trace.userId())))
@@ -213,7 +253,7 @@ public final class ConsolePage {
       html.append("</td></tr>");
     }
     if (lines.isEmpty()) {
-      html.append("<tr><td colspan=\"5\">none (kept where log4j2 is the logging backend)</td></tr>");
+      html.append("<tr><td colspan=\"5\">none (kept where log4j2 or Logback is the logging backend)</td></tr>");
     }
     html.append("</table>");
     html.append(RedSummary.html(registry, (System.nanoTime() - startedNanos) / 1e9));
@@ -248,10 +288,23 @@ public final class ConsolePage {
       local.spans().forEach(span -> byId.put(span.getSpanId(), ViewSpan.of(span)));
     }
     List<String> unreachable = new ArrayList<>();
-    for (URI peer : peers) {
-      List<ViewSpan> remote = fetch(peer, traceId);
+    Map<URI, CompletableFuture<@Nullable List<ViewSpan>>> asked = new LinkedHashMap<>();
+    peers.forEach(peer -> asked.put(peer, fetch(peer, traceId)));
+    long deadline = System.nanoTime() + PEER_DEADLINE.toNanos();
+    for (Map.Entry<URI, CompletableFuture<@Nullable List<ViewSpan>>> answer : asked.entrySet()) {
+      List<ViewSpan> remote;
+      try {
+        remote = answer.getValue().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (ExecutionException | TimeoutException e) {
+        answer.getValue().cancel(true);
+        remote = null;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        remote = null;
+      }
       if (remote == null) {
-        unreachable.add(peer.toString());
+        URI peer = answer.getKey();
+        unreachable.add(peer.getScheme() + "://" + peer.getHost() + (peer.getPort() < 0 ? "" : ":" + peer.getPort()));
       } else {
         remote.forEach(span -> byId.putIfAbsent(span.spanId(), span));
       }
@@ -334,18 +387,26 @@ public final class ConsolePage {
         stack.push(new Placed(kids.get(i), next.depth() + 1));
       }
     }
+    for (ViewSpan span : spans) { // spans in a parent cycle (a peer's made-up ids) reach no root: still shown
+      if (seen.add(span.spanId())) {
+        out.add(new Placed(span, 0));
+      }
+    }
     return out;
   }
 
-  /** The spans {@code peer}'s console holds of the trace (none when it holds none); null when it cannot be read. */
-  private @Nullable List<ViewSpan> fetch(URI peer, String traceId) {
-    try {
-      HttpRequest request =
-          HttpRequest.newBuilder(peer.resolve("/obs/trace/" + traceId + "?spans")).timeout(PEER_TIMEOUT).GET().build();
-      HttpResponse<InputStream> response = client().send(request, HttpResponse.BodyHandlers.ofInputStream());
+  /**
+   * The spans {@code peer}'s console holds of the trace (none when it holds none); null when it cannot be
+   * read. Asked without waiting: the page waits for all peers together, {@value #PEER_DEADLINE_SECONDS} s at
+   * most, and reads at most 4 MB of each.
+   */
+  private CompletableFuture<@Nullable List<ViewSpan>> fetch(URI peer, String traceId) {
+    HttpRequest request =
+        HttpRequest.newBuilder(peer.resolve("/obs/trace/" + traceId + "?spans")).timeout(PEER_DEADLINE).GET().build();
+    return client().sendAsync(request, HttpResponse.BodyHandlers.ofInputStream()).thenApply(response -> {
       try (InputStream body = response.body()) {
         if (response.statusCode() == 404) {
-          return List.of();
+          return List.<ViewSpan>of();
         }
         if (response.statusCode() != 200) {
           return null;
@@ -359,19 +420,16 @@ public final class ConsolePage {
           }
         }
         return spans;
+      } catch (IOException e) {
+        return null;
       }
-    } catch (IOException | RuntimeException e) {
-      return null;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return null;
-    }
+    });
   }
 
   private HttpClient client() {
     HttpClient c = client;
     if (c == null) {
-      c = HttpClient.newBuilder().connectTimeout(PEER_TIMEOUT).followRedirects(HttpClient.Redirect.NEVER).build();
+      c = HttpClient.newBuilder().connectTimeout(PEER_DEADLINE).followRedirects(HttpClient.Redirect.NEVER).build();
       client = c;
     }
     return c;

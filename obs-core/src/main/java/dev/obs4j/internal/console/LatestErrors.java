@@ -18,6 +18,8 @@ import org.jspecify.annotations.Nullable;
  */
 public final class LatestErrors {
   static final int CAPACITY = 200;
+  /** Characters of a message kept; the rest is cut. */
+  static final int MAX_MESSAGE = 4_000;
   private static final AtomicReferenceArray<Line> LINES = new AtomicReferenceArray<>(CAPACITY);
   private static final AtomicLong NEXT = new AtomicLong();
 
@@ -34,7 +36,9 @@ public final class LatestErrors {
 
   /** Keeps {@code line}, overwriting the oldest once full. Must be cheap: it runs on the logging thread. */
   public static void add(Line line) {
-    LINES.set((int) Math.floorMod(NEXT.getAndIncrement(), (long) CAPACITY), line);
+    Line kept = line.message().length() <= MAX_MESSAGE ? line : new Line(line.epochMillis(), line.level(),
+        line.logger(), line.message().substring(0, MAX_MESSAGE) + " ...", line.traceId(), line.service());
+    LINES.set((int) Math.floorMod(NEXT.getAndIncrement(), (long) CAPACITY), kept);
   }
 
   /** The lines kept, newest first, at most {@code max}. */

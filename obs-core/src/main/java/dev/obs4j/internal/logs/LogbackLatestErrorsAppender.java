@@ -8,7 +8,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
-import ch.qos.logback.core.AppenderBase;
+import ch.qos.logback.core.UnsynchronizedAppenderBase;
 import dev.obs4j.internal.console.LatestErrors;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * logger, it keeps each WARN and ERROR line in {@link LatestErrors} with the trace id and service that
  * obs4j put in the MDC. Added by code when the console is on and Logback is SLF4J's backend.
  */
-public final class LogbackLatestErrorsAppender extends AppenderBase<ILoggingEvent> {
+public final class LogbackLatestErrorsAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
   private static final AtomicBoolean INSTALLED = new AtomicBoolean();
 
   private LogbackLatestErrorsAppender() {}

@@ -96,6 +96,8 @@ class ConsoleServerTest {
       assertThat(get(obs, "/obs/trace/" + "0".repeat(32))).startsWith("HTTP/1.1 404");
       assertThat(get(obs, "/obs/trace/../../metrics")).startsWith("HTTP/1.1 404");
       assertThat(get(obs, "/obs/trace/" + ids[0].toUpperCase())).startsWith("HTTP/1.1 404");
+      // through a proxy on this machine, every client would look local: refused
+      assertThat(get(obs, "/obs", "X-Forwarded-For: 203.0.113.9")).startsWith("HTTP/1.1 404");
       assertThat(get(obs, "/metrics")).contains("obs4j_console_spans_evicted_total");
     }
   }
@@ -128,9 +130,18 @@ class ConsoleServerTest {
     assertThat(local.allows("192.168.1.20")).isFalse();
     assertThat(local.allows("localhost")).as("a name is never looked up").isFalse();
     assertThat(local.allows(null)).isFalse();
+    // a client on this machine, but through a proxy, or naming another host (DNS rebinding)
+    assertThat(local.allows("127.0.0.1", "127.0.0.1:9464", false)).isTrue();
+    assertThat(local.allows("127.0.0.1", "localhost", false)).isTrue();
+    assertThat(local.allows("::1", "[::1]:9464", false)).isTrue();
+    assertThat(local.allows("127.0.0.1", "127.0.0.1:9464", true)).as("behind a proxy").isFalse();
+    assertThat(local.allows("127.0.0.1", "attacker.example:9464", false)).as("rebinding").isFalse();
+    assertThat(local.allows("127.0.0.1", null, false)).isFalse();
+    assertThat(local.allows("10.1.2.3", "127.0.0.1", false)).isFalse();
     ConsolePage remote = new ConsolePage(new TraceRing(1, new io.micrometer.core.instrument.simple.SimpleMeterRegistry()),
         new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), "shop", null, null, true, java.util.List.of());
     assertThat(remote.allows("10.1.2.3")).isTrue();
+    assertThat(remote.allows("10.1.2.3", "obs.example", true)).isTrue();
   }
 
   @Test
@@ -171,7 +182,7 @@ class ConsoleServerTest {
           .contains("a\\b\nc")
           .contains("Not reached, so their spans are missing: http://127.0.0.1:" + closed);
       // the orders service's own console shows its part, whose parent is elsewhere
-      assertThat(get(orders, "/obs")).contains("continues a trace from elsewhere");
+      assertThat(get(orders, "/obs")).contains("its root span is not here");
     }
   }
 
@@ -193,11 +204,13 @@ class ConsoleServerTest {
     return page.substring(0, end);
   }
 
-  private static String get(Obs obs, String path) throws IOException {
+  private static String get(Obs obs, String path, String... headers) throws IOException {
     try (Socket socket = new Socket("127.0.0.1", obs.metricsServerAddress().getPort())) {
       socket.setSoTimeout(5000);
       OutputStream out = socket.getOutputStream();
-      out.write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+      String extra = headers.length == 0 ? "" : String.join("\r\n", headers) + "\r\n";
+      out.write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + extra + "\r\n")
+          .getBytes(StandardCharsets.UTF_8));
       out.flush();
       InputStream in = socket.getInputStream();
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);

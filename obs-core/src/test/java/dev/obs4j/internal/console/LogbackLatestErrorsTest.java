@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.File;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
@@ -32,10 +33,14 @@ class LogbackLatestErrorsTest {
             .collect(Collectors.joining(File.pathSeparator))
             + File.pathSeparator + logback;
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Path log = Files.createTempFile("logback-console", ".out");
     Process child = new ProcessBuilder(java, "-cp", classpath, LogbackConsoleMain.class.getName())
-        .redirectErrorStream(true).start();
-    String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    boolean exited = child.waitFor(60, TimeUnit.SECONDS);
+    child.destroyForcibly();
+    String output = Files.readString(log, StandardCharsets.UTF_8);
+    Files.deleteIfExists(log);
+    assertThat(exited).as(output).isTrue();
     assertThat(output).contains("backend: ch.qos.logback.classic.LoggerContext");
     Matcher trace = Pattern.compile("trace: ([0-9a-f]{32})").matcher(output);
     assertThat(trace.find()).as(output).isTrue();

@@ -90,10 +90,10 @@ public final class ObsJavalin extends Plugin<Void> {
   }
 
   /**
-   * A handler that serves {@code obs}'s console ({@code OBS4J_CONSOLE=true}), which the plugin mounts by
-   * itself; this is for an app that serves it elsewhere, on {@code /obs} and {@code /obs/trace/{id}}. It
-   * answers 404 while the console is off, and to clients on other machines unless
-   * {@code OBS4J_CONSOLE_REMOTE=true}.
+   * A handler that serves {@code obs}'s console ({@code OBS4J_CONSOLE=true}), for a Javalin app that does not
+   * register this plugin (the plugin mounts the same routes by itself, and Javalin refuses a route twice).
+   * It answers 404 while the console is off, and to a client on another machine or behind a proxy unless
+   * {@code OBS4J_CONSOLE_REMOTE=true}. The pages link to {@code /obs}: mount it at the root path.
    *
    * <pre>{@code
    * cfg.routes.get("/obs", ObsJavalin.consoleHandler(obs));
@@ -104,7 +104,8 @@ public final class ObsJavalin extends Plugin<Void> {
     return ctx -> {
       ConsolePage console = ObsInternals.console(obs);
       ConsolePage.Page page = null;
-      if (console != null && console.allows(ctx.req().getRemoteAddr())) {
+      if (console != null
+          && console.allows(ctx.req().getRemoteAddr(), ctx.header("Host"), ConsolePage.forwarded(ctx::header))) {
         Map<String, String> query = new HashMap<>();
         ctx.queryParamMap().forEach((name, values) -> query.put(name, values.isEmpty() ? "" : values.get(0)));
         page = console.page(ctx.path(), query);

@@ -41,7 +41,10 @@ public final class ObsConsoleHandler implements HttpHandler {
       ConsolePage.Page page = null;
       if (console != null
           && "GET".equals(exchange.getRequestMethod())
-          && console.allows(exchange.getRemoteAddress().getAddress().getHostAddress())) {
+          && console.allows(
+              exchange.getRemoteAddress().getAddress().getHostAddress(),
+              exchange.getRequestHeaders().getFirst("Host"),
+              ConsolePage.forwarded(exchange.getRequestHeaders()::getFirst))) {
         page = console.page(exchange.getRequestURI().getRawPath(), ConsolePage.query(exchange.getRequestURI().getRawQuery()));
       }
       if (page == null) {

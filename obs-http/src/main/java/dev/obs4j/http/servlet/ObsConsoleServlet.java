@@ -43,7 +43,8 @@ public final class ObsConsoleServlet extends HttpServlet {
   protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
     ConsolePage console = ObsInternals.console(obs);
     ConsolePage.Page page = null;
-    if (console != null && console.allows(request.getRemoteAddr())) {
+    if (console != null
+        && console.allows(request.getRemoteAddr(), request.getHeader("Host"), ConsolePage.forwarded(request::getHeader))) {
       String path = request.getRequestURI().substring(request.getContextPath().length());
       Map<String, String> query = new HashMap<>();
       request.getParameterMap().forEach((name, values) -> query.put(name, values.length == 0 ? "" : values[0]));
