@@ -137,6 +137,7 @@ public final class Obs implements AutoCloseable {
     boolean exemplarsOnAllTypes = settings.bool("OBS4J_METRICS_EXEMPLARS_ON_ALL_TYPES", false);
     boolean consoleOn = settings.bool("OBS4J_CONSOLE", false);
     int consoleSpans = settings.intInRange("OBS4J_CONSOLE_MAX_SPANS", 10_000, 1, 1_000_000);
+    int consoleTraces = settings.intInRange("OBS4J_CONSOLE_TRACES", 100, 1, 10_000);
     String consoleJaeger = settings.get("OBS4J_CONSOLE_JAEGER_URL");
     if (consoleJaeger != null) {
       Settings.httpUrl("OBS4J_CONSOLE_JAEGER_URL", consoleJaeger);
@@ -213,7 +214,8 @@ public final class Obs implements AutoCloseable {
         traceRing == null
             ? null
             : new ConsolePage(
-                traceRing, registry, serviceName, consoleJaeger, consoleLogs, consoleRemote, consolePeers);
+                traceRing, registry, serviceName, consoleJaeger, consoleLogs, consoleRemote, consolePeers,
+                consoleTraces);
     ConsolePage consolePage = this.console;
     if (traceRing != null) {
       tracing.addSpanProcessor(traceRing);

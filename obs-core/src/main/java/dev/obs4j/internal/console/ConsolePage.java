@@ -50,7 +50,6 @@ public final class ConsolePage {
   private static final Pattern TRACE_ID = Pattern.compile("[0-9a-f]{32}");
   private static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS", Locale.ROOT).withZone(ZoneOffset.UTC);
-  private static final int LIST_MAX = 100;
   private static final String HTML = "text/html; charset=utf-8";
   private static final String SPANS = "text/tab-separated-values; charset=utf-8";
   private static final int PEER_DEADLINE_SECONDS = 2;
@@ -71,6 +70,7 @@ public final class ConsolePage {
   private final @Nullable String logsUrl;
   private final long startedNanos = System.nanoTime(); // with the Obs that serves it: rates are since then
   private final boolean remote;
+  private final int listMax;
   private final List<URI> peers;
   private volatile @Nullable HttpClient client;
 
@@ -78,7 +78,7 @@ public final class ConsolePage {
    * Pages over {@code ring} and {@code registry} for {@code service}; {@code jaegerUrl} (the Jaeger UI's base address) and
    * {@code logsUrl} (a log search address holding {@code {traceId}}) add links out when not null;
    * {@code remote} lets clients on other machines see the pages; {@code peers} are the consoles of the other
-   * services whose spans a trace's waterfall shows too.
+   * services whose spans a trace's waterfall shows too; the list shows at most {@code listMax} traces.
    */
   public ConsolePage(
       TraceRing ring,
@@ -87,8 +87,10 @@ public final class ConsolePage {
       @Nullable String jaegerUrl,
       @Nullable String logsUrl,
       boolean remote,
-      List<URI> peers) {
+      List<URI> peers,
+      int listMax) {
     this.remote = remote;
+    this.listMax = listMax;
     this.peers = List.copyOf(peers);
     this.ring = ring;
     this.registry = registry;
@@ -215,7 +217,7 @@ public final class ConsolePage {
         + "<th>user</th><th>spans</th></tr>");
     int shown = 0;
     for (Trace trace : ring.traces(Integer.MAX_VALUE)) {
-      if (shown == LIST_MAX) {
+      if (shown == listMax) {
         break;
       }
       if ((errorsOnly && !trace.error())

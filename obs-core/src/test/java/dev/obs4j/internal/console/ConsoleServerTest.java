@@ -103,6 +103,18 @@ class ConsoleServerTest {
   }
 
   @Test
+  void theListShowsAtMostTheConfiguredNumberOfTraces_theLatestFirst() throws IOException {
+    try (Obs obs = TestObs.builder("shop").set("OBS4J_CONSOLE", "true").set("OBS4J_CONSOLE_TRACES", "2")
+        .metricsServer("127.0.0.1", 0).build()) {
+      for (int i = 0; i < 5; i++) {
+        obs.runInSpan("job " + i, () -> {});
+      }
+      String table = traceTable(get(obs, "/obs"));
+      assertThat(table).contains("job 4", "job 3").doesNotContain("job 2").doesNotContain("job 0");
+    }
+  }
+
+  @Test
   void basicAuth_guardsTheConsoleToo() throws IOException {
     try (Obs obs = TestObs.builder("shop").set("OBS4J_CONSOLE", "true").metricsServer("127.0.0.1", 0)
         .metricsServerBasicAuth("prom", "pw").build()) {
@@ -121,7 +133,7 @@ class ConsoleServerTest {
   @Test
   void onlyClientsOnThisMachine_unlessRemoteIsAllowed() {
     ConsolePage local = new ConsolePage(new TraceRing(1, new io.micrometer.core.instrument.simple.SimpleMeterRegistry()),
-        new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), "shop", null, null, false, java.util.List.of());
+        new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), "shop", null, null, false, java.util.List.of(), 100);
     assertThat(local.allows("127.0.0.1")).isTrue();
     assertThat(local.allows("127.8.9.10")).isTrue();
     assertThat(local.allows("0:0:0:0:0:0:0:1")).isTrue();
@@ -139,7 +151,7 @@ class ConsoleServerTest {
     assertThat(local.allows("127.0.0.1", null, false)).isFalse();
     assertThat(local.allows("10.1.2.3", "127.0.0.1", false)).isFalse();
     ConsolePage remote = new ConsolePage(new TraceRing(1, new io.micrometer.core.instrument.simple.SimpleMeterRegistry()),
-        new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), "shop", null, null, true, java.util.List.of());
+        new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), "shop", null, null, true, java.util.List.of(), 100);
     assertThat(remote.allows("10.1.2.3")).isTrue();
     assertThat(remote.allows("10.1.2.3", "obs.example", true)).isTrue();
   }
