@@ -128,19 +128,17 @@ public final class ConsolePage {
     } else if (name.indexOf(':') >= 0 && name.indexOf(':') == name.lastIndexOf(':')) {
       name = name.substring(0, name.indexOf(':')); // host:port
     }
-    return name.equals("localhost") || (!name.isEmpty() && allows(name, false));
+    return name.equals("localhost") || isLoopbackAddress(name);
   }
 
-  /** Whether {@code address} is a loopback address (an IP literal; a name is never looked up). */
+  /** Whether a client at {@code address} may see the pages, going by its address alone. */
   boolean allows(@Nullable String address) {
-    return allows(address, remote);
+    return remote || isLoopbackAddress(address);
   }
 
-  private static boolean allows(@Nullable String address, boolean remote) {
-    if (remote) {
-      return true;
-    }
-    if (address == null) {
+  /** Whether {@code address} is a loopback IP literal; a name is never looked up. */
+  private static boolean isLoopbackAddress(@Nullable String address) {
+    if (address == null || address.isEmpty()) {
       return false;
     }
     String ip = address.startsWith("[") && address.endsWith("]") ? address.substring(1, address.length() - 1) : address;
