@@ -463,7 +463,18 @@ public final class Obs implements AutoCloseable {
     return LogCorrelation.makeCurrent(LogCorrelation.withService(Context.current(), serviceName));
   }
 
-  /** Runs {@code code} in an INTERNAL span named {@code name}, current while it runs; returns its result. */
+  /**
+   * Runs {@code code} in an INTERNAL span named {@code name}, current while it runs; returns its result. Its
+   * spans (JDBC, HTTP calls, messages) nest under it and its log lines carry its trace id. Inside a request
+   * the span is a child of the request's; on a thread with no current span it is the root of a new trace,
+   * which is how a scheduled or background job is traced:
+   *
+   * <pre>{@code
+   * scheduler.scheduleAtFixedRate(
+   *     () -> obs.runInSpan("expire-orders", () -> orders.expireOlderThan(Duration.ofDays(30))),
+   *     1, 1, TimeUnit.HOURS);   // one trace per run: the job's span, its statements, its log lines
+   * }</pre>
+   */
   public <T extends @Nullable Object, E extends Throwable> T inSpan(String name, SpanCallable<T, E> code)
       throws E {
     return inSpan(name, SpanKind.INTERNAL, code);
@@ -483,7 +494,7 @@ public final class Obs implements AutoCloseable {
     }
   }
 
-  /** Runs {@code code} in an INTERNAL span named {@code name}. */
+  /** Runs {@code code} in an INTERNAL span named {@code name} (see {@link #inSpan(String, SpanCallable)}). */
   public <E extends Throwable> void runInSpan(String name, SpanRunnable<E> code) throws E {
     inSpan(
         name,

@@ -9,6 +9,11 @@ import io.opentelemetry.api.baggage.Baggage;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.MDC;
 
@@ -28,6 +33,9 @@ import org.slf4j.MDC;
  * service's handler puts it on its own span and log lines too (for the fields its
  * {@code OBS4J_CONTEXT_FIELDS} setting names; {@code user.id} by default). Outside an instrumented request
  * these calls only touch the current span. They never throw.
+ *
+ * <p>Work handed to another thread takes all of this along when it goes through {@link #wrap(Executor)} or
+ * one of the other {@code wrap} methods; fields it sets there belong to the same request.
  */
 public final class ObsContext {
   /** The log and baggage name of the user id. */
@@ -101,6 +109,101 @@ public final class ObsContext {
     } catch (RuntimeException e) {
       return null;
     }
+  }
+
+  /**
+   * {@code task}, made to run in this thread's context wherever it runs: the current span (spans it starts
+   * nest under it), the request's business fields, and the log context (trace id, fields and the rest of
+   * the SLF4J MDC). The thread that runs it is left as it was, with nothing of this request behind.
+   *
+   * <pre>{@code
+   * Runnable audit = ObsContext.wrap(() -> auditLog.record(order));   // made on the request thread
+   * backgroundThread.offer(audit);                                      // runs in the request's trace
+   * }</pre>
+   */
+  public static Runnable wrap(Runnable task) {
+    Objects.requireNonNull(task, "task");
+    return ContextExecutors.runnable(task);
+  }
+
+  /** {@code task}, made to run in this thread's context wherever it runs (see {@link #wrap(Runnable)}). */
+  public static <T extends @Nullable Object> Callable<T> wrap(Callable<T> task) {
+    Objects.requireNonNull(task, "task");
+    return ContextExecutors.callable(task);
+  }
+
+  /**
+   * {@code task}, made to run in this thread's context wherever it runs (see {@link #wrap(Runnable)}); for
+   * {@code CompletableFuture.supplyAsync}. Named apart from {@code wrap} because a lambda such as
+   * {@code () -> load(id)} would fit both a Callable and a Supplier.
+   */
+  public static <T extends @Nullable Object> Supplier<T> wrapSupplier(Supplier<T> task) {
+    Objects.requireNonNull(task, "task");
+    return ContextExecutors.supplier(task);
+  }
+
+  /**
+   * {@code executor}, whose every task runs in the context of the thread that hands it over (see
+   * {@link #wrap(Runnable)}). Pass it to {@code CompletableFuture}'s {@code *Async} methods, so that every
+   * stage of a chain runs in the request's trace:
+   *
+   * <pre>{@code
+   * Executor pool = ObsContext.wrap(Executors.newFixedThreadPool(8));    // once, at start-up
+   *
+   * CompletableFuture.supplyAsync(() -> orders.load(id), pool)           // in the request's trace
+   *     .thenApplyAsync(order -> prices.quote(order), pool)
+   *     .thenAcceptAsync(quote -> log.info("quoted {}", quote), pool);  // the line carries the trace id
+   * }</pre>
+   *
+   * <p>The context is the one of the thread that hands the task over: here the request's thread, then the
+   * pool's threads running the request's earlier stages. A stage chained on a future that other code
+   * completes (an HTTP client's {@code sendAsync}) is handed over by that code's thread, and runs in its
+   * context. A stage without an executor ({@code supplyAsync(supplier)}) runs in the common pool, outside
+   * the trace. Wrapping twice is harmless.
+   */
+  public static Executor wrap(Executor executor) {
+    Objects.requireNonNull(executor, "executor");
+    if (executor instanceof ContextExecutors.ContextExecutor) {
+      return executor;
+    }
+    if (executor instanceof ScheduledExecutorService) {
+      return wrap((ScheduledExecutorService) executor);
+    }
+    if (executor instanceof ExecutorService) {
+      return wrap((ExecutorService) executor);
+    }
+    return new ContextExecutors.ContextExecutor(executor);
+  }
+
+  /**
+   * {@code executor}, whose every task ({@code execute}, {@code submit}, {@code invokeAll},
+   * {@code invokeAny}) runs in the context of the thread that submits it (see {@link #wrap(Runnable)}).
+   * Shutting the wrapper down shuts {@code executor} down.
+   */
+  public static ExecutorService wrap(ExecutorService executor) {
+    Objects.requireNonNull(executor, "executor");
+    if (executor instanceof ContextExecutors.ContextExecutorService) {
+      return executor;
+    }
+    if (executor instanceof ScheduledExecutorService) {
+      return wrap((ScheduledExecutorService) executor);
+    }
+    return new ContextExecutors.ContextExecutorService(executor);
+  }
+
+  /**
+   * {@code executor}, whose one-off tasks ({@code schedule}, {@code submit} ...) run in the context of the
+   * thread that schedules them (see {@link #wrap(Runnable)}). A periodic task
+   * ({@code scheduleAtFixedRate}, {@code scheduleWithFixedDelay}) is no part of the request that scheduled
+   * it: every run starts with no span, no fields and an empty MDC (only the service it logs for is kept),
+   * so a job that traces itself with {@code obs.runInSpan("job name", ...)} starts a new trace each run.
+   */
+  public static ScheduledExecutorService wrap(ScheduledExecutorService executor) {
+    Objects.requireNonNull(executor, "executor");
+    if (executor instanceof ContextExecutors.ContextScheduledExecutorService) {
+      return executor;
+    }
+    return new ContextExecutors.ContextScheduledExecutorService(executor);
   }
 
   /** The current trace id, or null outside a span. */

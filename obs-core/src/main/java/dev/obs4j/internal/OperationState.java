@@ -57,10 +57,10 @@ public final class OperationState {
   }
 
   /**
-   * Whether this thread opened this operation's scope ({@code Operation.makeCurrent}), which removes the
-   * fields from the MDC when it closes. Another thread that merely runs in the operation's context (an
-   * executor's task) must not write the MDC: nothing would remove the fields, and its next task would log
-   * this request's user.
+   * Whether this thread opened this operation's scope ({@code Operation.makeCurrent}, or a task wrapped by
+   * {@code ObsContext.wrap} running here), whose closing removes the fields from the MDC. Another thread
+   * that merely runs in the operation's context (a task handed over without the wrapper) must not write
+   * the MDC: nothing would remove the fields, and its next task would log this request's user.
    */
   public boolean ownsMdcOfThisThread() {
     return MDC_OWNER.get() == this;
