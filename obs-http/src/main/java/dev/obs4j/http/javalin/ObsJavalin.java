@@ -5,6 +5,7 @@
 package dev.obs4j.http.javalin;
 
 import dev.obs4j.Obs;
+import dev.obs4j.ObsContext;
 import dev.obs4j.http.ObsHttp;
 import dev.obs4j.http.servlet.ObsServletFilter;
 import dev.obs4j.internal.ObsInternals;
@@ -12,13 +13,19 @@ import dev.obs4j.internal.console.ConsolePage;
 import dev.obs4j.metrics.PrometheusScrape;
 import io.javalin.config.JavalinState;
 import io.javalin.http.Handler;
+import io.javalin.http.util.AsyncExecutor;
 import io.javalin.plugin.Plugin;
 import io.javalin.router.Endpoint;
 import jakarta.servlet.DispatcherType;
+import java.lang.reflect.Field;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import kotlin.Lazy;
+import kotlin.LazyKt;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Javalin 7 plugin: every request is traced and timed by obs4j's servlet filter on Javalin's Jetty, and
@@ -30,6 +37,18 @@ import org.eclipse.jetty.ee10.servlet.FilterHolder;
  *   cfg.registerPlugin(ObsJavalin.create(ObsHttp.create(obs)));
  *   cfg.routes.get("/metrics", ObsJavalin.metricsHandler(obs));
  * });
+ * }</pre>
+ *
+ * <p>Work a handler hands to another thread keeps the request's trace, fields and log context: the tasks
+ * of {@code ctx.async(...)} run on Javalin's own executor, which the plugin wraps; for
+ * {@code ctx.future(...)}, give the {@code *Async} stages an executor wrapped with
+ * {@link ObsContext#wrap(java.util.concurrent.Executor)}. Either way the request's span ends when the
+ * response completes, with its status:
+ *
+ * <pre>{@code
+ * Executor pool = ObsContext.wrap(Executors.newFixedThreadPool(8));
+ * cfg.routes.get("/orders/{id}", ctx -> ctx.future(() ->
+ *     CompletableFuture.supplyAsync(() -> orders.load(ctx.pathParam("id")), pool).thenAccept(ctx::json)));
  * }</pre>
  *
  * <p>Javalin has one handler wrapper; this plugin sets it. The metrics route and the health checks are not
@@ -61,6 +80,39 @@ public final class ObsJavalin extends Plugin<Void> {
       Handler console = consoleHandler(http.obs());
       state.routes.get("/obs", console);
       state.routes.get("/obs/trace/{id}", console);
+    }
+  }
+
+  /**
+   * Wraps Javalin's async executor, so that the tasks of {@code ctx.async(...)} (on a pool, or on virtual
+   * threads) take the request's context along. Done here rather than in {@link #onInitialize}, which runs
+   * where the plugin is registered: an executor the configuration sets after that is wrapped too. Javalin
+   * reads the executor right after the plugins have started.
+   */
+  @Override
+  public void onStart(JavalinState state) {
+    Lazy<AsyncExecutor> configured = state.concurrency.executor;
+    state.concurrency.executor = LazyKt.lazy(() -> contextCarrying(configured.getValue()));
+  }
+
+  /**
+   * Javalin's async executor with its pool wrapped by {@link ObsContext#wrap(ExecutorService)}. Javalin's
+   * {@code AsyncExecutor} is final and keeps its pool in a private field, so the pool is read from that
+   * field, once, at start-up. Where it cannot be read (Javalin on the module path opens no package; a
+   * later Javalin may rename the field), the executor is left as it is and one WARN says so.
+   */
+  static AsyncExecutor contextCarrying(AsyncExecutor javalins) {
+    try {
+      Field field = AsyncExecutor.class.getDeclaredField("defaultExecutor");
+      field.setAccessible(true);
+      return new AsyncExecutor(ObsContext.wrap((ExecutorService) field.get(javalins)));
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      LoggerFactory.getLogger(ObsJavalin.class).warn(
+          "ctx.async tasks will run without the request's trace: Javalin's async executor could not be wrapped"
+              + " ({}). On the module path, run with --add-opens io.javalin/io.javalin.http.util=dev.obs4j.http;"
+              + " or give ctx.async an executor of yours wrapped by ObsContext.wrap (AsyncTaskConfig.executor).",
+          e.toString());
+      return javalins;
     }
   }
 
