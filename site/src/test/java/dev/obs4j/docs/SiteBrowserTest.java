@@ -63,6 +63,7 @@ class SiteBrowserTest {
             "traces.html",
             "metrics.html",
             "logs.html",
+            "threads.html",
             "console.html",
             "api.html",
             "demo.html",
