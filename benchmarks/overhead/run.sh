@@ -5,7 +5,8 @@
 # What obs4j costs a running service, side by side with the bare application and the OpenTelemetry Java
 # agent, in the same run on one machine. The server is pinned to core 0 and wrk to core 1; configurations
 # are interleaved over ROUNDS rounds. Routes: /hello, /orders/17 (a small JSON) and /db/orders/17 (the demo's
-# order lookup: one H2 query through a pool, traced by ObsJdbc in obs4j mode). For each configuration and route: throughput, CPU per request
+# order lookup: one H2 query through a pool, traced by ObsJdbc in obs4j mode), and with ROUTES=... async,
+# /async/orders/17 (the same lookup answered with ctx.future from the app's pool). For each configuration and route: throughput, CPU per request
 # (utime+stime from /proc/PID/stat over the requests served), p50/p99 latency, allocation per request
 # (bytes allocated by the server's threads), time from start to the first 200, and RSS after load.
 #
@@ -28,6 +29,9 @@ WARMUP=${WARMUP:-30}
 SETTLE_MAX=${SETTLE_MAX:-300}
 CONNECTIONS=${CONNECTIONS:-32}
 CONFIGS=${CONFIGS:-"bare obs4j-otlp obs4j-jaeger obs4j-ratio agent-otlp"}
+# async: /async/orders/17, the db route answered with ctx.future from the application's own pool
+ROUTES=${ROUTES:-"hello orders db"}
+path_of() { case $1 in hello) echo /hello ;; orders) echo /orders/17 ;; db) echo /db/orders/17 ;; async) echo /async/orders/17 ;; *) echo "unknown route $1" >&2; exit 2 ;; esac; }
 AGENT_VERSION=2.33.1
 OUT=${OUT:-benchmarks/overhead/results}
 mkdir -p "$OUT"
@@ -109,12 +113,12 @@ for round in $(seq 1 "$ROUNDS"); do
   for config in $CONFIGS; do
     start_server "$config"
     for _ in 1 2 3; do # every route, in turn, WARMUP seconds in all
-      for path in /orders/17 /db/orders/17 /hello; do
-        taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$(( (WARMUP + 8) / 9 ))s" "http://127.0.0.1:$APP_PORT$path" > /dev/null
+      for route in $ROUTES; do
+        taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$(( (WARMUP + 8) / 9 ))s" "http://127.0.0.1:$APP_PORT$(path_of "$route")" > /dev/null
       done
     done
-    for route in hello orders db; do
-      case $route in hello) path=/hello ;; orders) path=/orders/17 ;; db) path=/db/orders/17 ;; esac
+    for route in $ROUTES; do
+      path=$(path_of "$route")
       settle "$path"
       t_before=$(ticks); j_before=$(jit_ticks); a_before=$(allocated)
       out=$(taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency "http://127.0.0.1:$APP_PORT$path")
@@ -142,7 +146,7 @@ configs = list(dict.fromkeys(r["config"] for r in rows))
 print("| configuration | route | req/s (x bare) | CPU µs/req (x bare) | of it JIT µs/req | p50 ms | p99 ms | alloc B/req (+bare) | start ms (+bare) | RSS MB (+bare) | settled after s |")
 print("|---|---|---|---|---|---|---|---|---|---|---|")
 for c in configs:
-    for route in ("hello", "orders", "db"):
+    for route in ("hello", "orders", "db", "async"):
         if not any(r["config"] == c and r["route"] == route for r in rows):
             continue
         def v(k): return med(c, route, k)

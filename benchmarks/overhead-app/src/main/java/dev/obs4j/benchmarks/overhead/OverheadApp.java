@@ -5,6 +5,7 @@
 package dev.obs4j.benchmarks.overhead;
 
 import dev.obs4j.Obs;
+import dev.obs4j.ObsContext;
 import dev.obs4j.http.ObsHttp;
 import dev.obs4j.http.javalin.ObsJavalin;
 import dev.obs4j.jdbc.ObsJdbc;
@@ -16,6 +17,10 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcConnectionPool;
 
@@ -26,7 +31,9 @@ import org.h2.jdbcx.JdbcConnectionPool;
  * Javalin plugin with traces, RED metrics and log correlation, configured by the standard {@code OTEL_*}
  * settings. {@code GET /db/orders/{id}} is what the demo's orders service does for {@code GET /orders/{id}}: it
  * reads the order from H2 in memory through a connection pool (wrapped by {@code ObsJdbc} in obs4j mode, so
- * each request also has a JDBC span and a {@code db.client.operations} timer). {@code GET /_stats} answers the bytes every live thread has allocated, for allocation per
+ * each request also has a JDBC span and a {@code db.client.operations} timer). {@code GET /async/orders/{id}}
+ * is the same lookup answered with {@code ctx.future} from a pool of eight threads (wrapped by
+ * {@code ObsContext.wrap} in obs4j mode, so that the JDBC span stays in the request's trace). {@code GET /_stats} answers the bytes every live thread has allocated, for allocation per
  * request.
  */
 public final class OverheadApp {
@@ -48,6 +55,9 @@ public final class OverheadApp {
     }
     DataSource pool = orders();
     DataSource database = obs == null ? pool : ObsJdbc.create(obs).wrap(pool);
+    // the application's own pool for /async: wrapped by obs4j so that the query stays in the request's trace
+    ExecutorService threads = Executors.newFixedThreadPool(8);
+    Executor async = obs == null ? threads : ObsContext.wrap(threads);
     Javalin.create(cfg -> {
           cfg.startup.showJavalinBanner = false;
           cfg.startup.showOldJavalinVersionWarning = false;
@@ -59,6 +69,13 @@ public final class OverheadApp {
           cfg.routes.get("/orders/{id}", ctx -> ctx.contentType("application/json").result(
               "{\"id\":\"" + ctx.pathParam("id") + "\",\"item\":\"book\",\"quantity\":1,\"status\":\"SHIPPED\"}"));
           cfg.routes.get("/db/orders/{id}", ctx -> order(database, ctx));
+          cfg.routes.get("/async/orders/{id}", ctx -> ctx.future(() -> CompletableFuture.runAsync(() -> {
+            try {
+              order(database, ctx);
+            } catch (SQLException e) {
+              throw new IllegalStateException(e);
+            }
+          }, async)));
           cfg.routes.get("/_stats", ctx -> ctx.result(Long.toString(allocatedBytes())));
         })
         .start("127.0.0.1", port);
