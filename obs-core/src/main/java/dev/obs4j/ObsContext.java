@@ -122,14 +122,12 @@ public final class ObsContext {
    * }</pre>
    */
   public static Runnable wrap(Runnable task) {
-    Objects.requireNonNull(task, "task");
-    return ContextExecutors.runnable(task);
+    return ContextExecutors.runnable(task); // refuses null
   }
 
   /** {@code task}, made to run in this thread's context wherever it runs (see {@link #wrap(Runnable)}). */
   public static <T extends @Nullable Object> Callable<T> wrap(Callable<T> task) {
-    Objects.requireNonNull(task, "task");
-    return ContextExecutors.callable(task);
+    return ContextExecutors.callable(task); // refuses null
   }
 
   /**
@@ -138,8 +136,7 @@ public final class ObsContext {
    * {@code () -> load(id)} would fit both a Callable and a Supplier.
    */
   public static <T extends @Nullable Object> Supplier<T> wrapSupplier(Supplier<T> task) {
-    Objects.requireNonNull(task, "task");
-    return ContextExecutors.supplier(task);
+    return ContextExecutors.supplier(task); // refuses null
   }
 
   /**
@@ -166,11 +163,8 @@ public final class ObsContext {
     if (executor instanceof ContextExecutors.ContextExecutor) {
       return executor;
     }
-    if (executor instanceof ScheduledExecutorService) {
-      return wrap((ScheduledExecutorService) executor);
-    }
     if (executor instanceof ExecutorService) {
-      return wrap((ExecutorService) executor);
+      return wrap((ExecutorService) executor); // a ScheduledExecutorService stays one
     }
     return new ContextExecutors.ContextExecutor(executor);
   }

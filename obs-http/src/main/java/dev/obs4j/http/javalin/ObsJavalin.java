@@ -101,7 +101,7 @@ public final class ObsJavalin extends Plugin<Void> {
    * field, once, at start-up. Where it cannot be read (Javalin on the module path opens no package; a
    * later Javalin may rename the field), the executor is left as it is and one WARN says so.
    */
-  static AsyncExecutor contextCarrying(AsyncExecutor javalins) {
+  private static AsyncExecutor contextCarrying(AsyncExecutor javalins) {
     try {
       Field field = AsyncExecutor.class.getDeclaredField("defaultExecutor");
       field.setAccessible(true);
