@@ -8,7 +8,6 @@ import dev.obs4j.Obs;
 import dev.obs4j.internal.console.TraceRing;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -44,13 +43,7 @@ public class ConsoleBenchmark {
   }
 
   private static Obs.Builder obs() {
-    return Obs.builder()
-        .serviceName("bench")
-        .tracesExporter("none")
-        .shutdownHook(false)
-        .set("OBS4J_METRICS_JVM", "false")
-        .set("OBS4J_REGISTER_GLOBAL", "false")
-        .addSpanProcessor(BatchSpanProcessor.builder(Discard.EXPORTER).build());
+    return Discard.obs().set("OBS4J_REGISTER_GLOBAL", "false");
   }
 
   @TearDown(Level.Trial)

@@ -11,7 +11,6 @@ import dev.obs4j.trace.HeaderGetter;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.context.Context;
-import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
@@ -67,14 +66,7 @@ public class ContextWrapBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
       System.out.println("SLF4J backend: " + LoggerFactory.getILoggerFactory().getClass().getName());
-      obs = Obs.builder()
-          .serviceName("bench")
-          .tracesExporter("none")
-          .shutdownHook(false)
-          .set("OBS4J_METRICS_JVM", "false")
-          .set("OBS4J_REGISTER_GLOBAL", "false")
-          .addSpanProcessor(BatchSpanProcessor.builder(Discard.EXPORTER).build())
-          .build();
+      obs = Discard.obs().set("OBS4J_REGISTER_GLOBAL", "false").build();
       request = obs.operations().startEntry(
           Map.<String, String>of(), HeaderGetter.of(Map::get, Map::keySet), "GET /orders/{id}", SpanKind.SERVER,
           Attributes.empty());

@@ -11,7 +11,6 @@ import dev.obs4j.http.HttpServerResponse;
 import dev.obs4j.http.ObsHttp;
 import dev.obs4j.instrument.Operation;
 import io.opentelemetry.context.Scope;
-import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -101,14 +100,7 @@ public class HttpServerHandlerBenchmark {
   }
 
   private static Obs obs(String sampler) {
-    return Obs.builder()
-        .serviceName("bench")
-        .tracesExporter("none")
-        .sampler(sampler)
-        .shutdownHook(false)
-        .set("OBS4J_METRICS_JVM", "false")
-        .addSpanProcessor(BatchSpanProcessor.builder(Discard.EXPORTER).build())
-        .build();
+    return Discard.obs().sampler(sampler).build();
   }
 
   @TearDown(Level.Trial)

@@ -6,7 +6,6 @@ package dev.obs4j.benchmarks;
 
 import dev.obs4j.Obs;
 import dev.obs4j.jdbc.ObsJdbc;
-import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -48,13 +47,7 @@ public class JdbcBenchmark {
   public void setUp() throws SQLException {
     JdbcDataSource h2 = new JdbcDataSource();
     h2.setURL("jdbc:h2:mem:bench;DB_CLOSE_DELAY=-1");
-    obs = Obs.builder()
-        .serviceName("bench")
-        .tracesExporter("none")
-        .shutdownHook(false)
-        .set("OBS4J_METRICS_JVM", "false")
-        .addSpanProcessor(BatchSpanProcessor.builder(Discard.EXPORTER).build())
-        .build();
+    obs = Discard.obs().build();
     rawConnection = h2.getConnection();
     try (Statement s = rawConnection.createStatement()) {
       s.execute("CREATE TABLE orders (id INT PRIMARY KEY, total DECIMAL(10,2))");

@@ -58,14 +58,7 @@ public class SpanBenchmark {
   }
 
   private static Obs obs(String sampler) {
-    return Obs.builder()
-        .serviceName("bench")
-        .tracesExporter("none")
-        .sampler(sampler)
-        .shutdownHook(false)
-        .set("OBS4J_METRICS_JVM", "false")
-        .addSpanProcessor(BatchSpanProcessor.builder(Discard.EXPORTER).build())
-        .build();
+    return Discard.obs().sampler(sampler).build();
   }
 
   @TearDown(Level.Trial)
