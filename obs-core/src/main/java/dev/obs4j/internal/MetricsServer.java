@@ -128,7 +128,7 @@ public final class MetricsServer implements AutoCloseable {
           exchange.sendResponseHeaders(404, -1);
           return;
         }
-        exchange.getResponseHeaders().set("Content-Security-Policy", ConsolePage.CONTENT_SECURITY_POLICY);
+        ConsolePage.SECURITY_HEADERS.forEach(exchange.getResponseHeaders()::set);
         send(exchange, page.contentType(), page.body(), head);
         return;
       }

@@ -166,8 +166,7 @@ public final class ObsJavalin extends Plugin<Void> {
         ctx.status(404);
         return;
       }
-      ctx.header("Content-Security-Policy", ConsolePage.CONTENT_SECURITY_POLICY);
-      ctx.header("X-Content-Type-Options", "nosniff");
+      ConsolePage.SECURITY_HEADERS.forEach(ctx::header);
       ctx.contentType(page.contentType()).result(page.body());
     };
   }

@@ -53,8 +53,7 @@ public final class ObsConsoleHandler implements HttpHandler {
       }
       byte[] body = page.body().getBytes(StandardCharsets.UTF_8);
       exchange.getResponseHeaders().set("Content-Type", page.contentType());
-      exchange.getResponseHeaders().set("Content-Security-Policy", ConsolePage.CONTENT_SECURITY_POLICY);
-      exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+      ConsolePage.SECURITY_HEADERS.forEach(exchange.getResponseHeaders()::set);
       exchange.sendResponseHeaders(200, body.length);
       try (OutputStream out = exchange.getResponseBody()) {
         out.write(body);

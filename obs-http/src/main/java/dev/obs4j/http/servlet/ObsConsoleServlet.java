@@ -54,8 +54,7 @@ public final class ObsConsoleServlet extends HttpServlet {
       response.sendError(404);
       return;
     }
-    response.setHeader("Content-Security-Policy", ConsolePage.CONTENT_SECURITY_POLICY);
-    response.setHeader("X-Content-Type-Options", "nosniff");
+    ConsolePage.SECURITY_HEADERS.forEach(response::setHeader);
     response.setContentType(page.contentType());
     response.getOutputStream().write(page.body().getBytes(StandardCharsets.UTF_8));
   }
