@@ -13,6 +13,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -154,6 +155,47 @@ final class ContextExecutors {
     @Override
     public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
       return delegate.awaitTermination(timeout, unit);
+    }
+
+    /**
+     * {@code ExecutorService.close()}, which this overrides from JDK 19 on (no {@code @Override}: the build
+     * is for 17): the wrapped executor's own {@code close()}. The JDK's default, which the wrapper would
+     * otherwise inherit, shuts the executor down and waits for it to terminate: forever for
+     * {@code ForkJoinPool.commonPool()}, which ignores shutdown and whose own {@code close()} returns at once.
+     */
+    public void close() {
+      if (delegate instanceof AutoCloseable) { // every ExecutorService from JDK 19 on
+        try {
+          ((AutoCloseable) delegate).close();
+        } catch (RuntimeException | Error e) {
+          throw e;
+        } catch (Exception e) {
+          // ExecutorService.close() throws none: only an executor that is some other AutoCloseable too
+          throw new IllegalStateException("closing " + delegate + " failed", e);
+        }
+        return;
+      }
+      // JDK 17 and 18, where only a caller naming this method gets here: JDK 19's default close(), but
+      // not for the common pool, which would never terminate
+      if (delegate == ForkJoinPool.commonPool() || delegate.isTerminated()) {
+        return;
+      }
+      delegate.shutdown();
+      boolean terminated = false;
+      boolean interrupted = false;
+      while (!terminated) {
+        try {
+          terminated = delegate.awaitTermination(1L, TimeUnit.DAYS);
+        } catch (InterruptedException e) {
+          if (!interrupted) {
+            delegate.shutdownNow();
+            interrupted = true;
+          }
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 

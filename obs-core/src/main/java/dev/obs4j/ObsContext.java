@@ -172,7 +172,9 @@ public final class ObsContext {
   /**
    * {@code executor}, whose every task ({@code execute}, {@code submit}, {@code invokeAll},
    * {@code invokeAny}) runs in the context of the thread that submits it (see {@link #wrap(Runnable)}).
-   * Shutting the wrapper down shuts {@code executor} down.
+   * Shutting the wrapper down shuts {@code executor} down; closing it (JDK 19 and later) calls
+   * {@code executor}'s own {@code close()}, so closing a wrapped {@code ForkJoinPool.commonPool()} returns
+   * at once and leaves the common pool running, as closing the common pool itself does.
    */
   public static ExecutorService wrap(ExecutorService executor) {
     Objects.requireNonNull(executor, "executor");
