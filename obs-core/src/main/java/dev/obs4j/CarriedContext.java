@@ -121,6 +121,15 @@ final class CarriedContext {
     return new ContextRunnable(this, task);
   }
 
+  /** {@code task} without the context {@link #wrap} gave it (once or more); any other task as it is. */
+  static Runnable unwrap(Runnable task) {
+    Runnable inner = task;
+    while (inner instanceof ContextRunnable wrapped) {
+      inner = wrapped.task;
+    }
+    return inner;
+  }
+
   /** A task that runs in the context it was made in. */
   private static final class ContextRunnable implements Runnable {
     private final CarriedContext carried;

@@ -201,8 +201,8 @@ final class ContextExecutors {
 
   /**
    * A {@link ScheduledExecutorService} whose one-off tasks run in their submitter's context. A periodic task
-   * is no part of the request that scheduled it: every run starts clean (no span, no fields, no MDC but the
-   * service), so that a span started in it is the root of its own trace.
+   * is no part of the request that scheduled it, even one wrapped already: every run starts clean (no span,
+   * no fields, no MDC but the service), so that a span started in it is the root of its own trace.
    */
   static final class ContextScheduledExecutorService extends ContextExecutorService
       implements ScheduledExecutorService {
@@ -225,12 +225,21 @@ final class ContextExecutors {
 
     @Override
     public ScheduledFuture<?> scheduleAtFixedRate(Runnable command, long initialDelay, long period, TimeUnit unit) {
-      return delegate.scheduleAtFixedRate(CarriedContext.serviceOnly().wrap(command), initialDelay, period, unit);
+      return delegate.scheduleAtFixedRate(periodic(command), initialDelay, period, unit);
     }
 
     @Override
     public ScheduledFuture<?> scheduleWithFixedDelay(Runnable command, long initialDelay, long delay, TimeUnit unit) {
-      return delegate.scheduleWithFixedDelay(CarriedContext.serviceOnly().wrap(command), initialDelay, delay, unit);
+      return delegate.scheduleWithFixedDelay(periodic(command), initialDelay, delay, unit);
+    }
+
+    /**
+     * A periodic task that starts clean: one the caller already wrapped ({@code ObsContext.wrap(job)}) would
+     * otherwise rejoin the scheduling request's trace on every run, and keep that request's context alive
+     * for as long as the job runs.
+     */
+    private static Runnable periodic(Runnable command) {
+      return CarriedContext.serviceOnly().wrap(CarriedContext.unwrap(command));
     }
   }
 }

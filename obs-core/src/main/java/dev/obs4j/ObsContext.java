@@ -193,6 +193,9 @@ public final class ObsContext {
    * ({@code scheduleAtFixedRate}, {@code scheduleWithFixedDelay}) is no part of the request that scheduled
    * it: every run starts with no span, no fields and an empty MDC (only the service it logs for is kept),
    * so a job that traces itself with {@code obs.runInSpan("job name", ...)} starts a new trace each run.
+   * That holds for a periodic task already wrapped with {@link #wrap(Runnable)} too, which this scheduler
+   * runs without the context it was wrapped in; handed to a scheduler that is not wrapped, such a task would
+   * rejoin the scheduling request's trace on every run.
    */
   public static ScheduledExecutorService wrap(ScheduledExecutorService executor) {
     Objects.requireNonNull(executor, "executor");

@@ -389,6 +389,48 @@ class ContextAcrossThreadsTest {
     }
   }
 
+  @Test
+  void scheduler_periodicJobTheCallerWrappedItself_stillStartsClean_eachRun() throws Exception {
+    ScheduledExecutorService scheduler = ObsContext.wrap(pool(Executors.newScheduledThreadPool(2)));
+    try (SpanRecorder recorder = new SpanRecorder(TestObs.builder("orders"))) {
+      Operation op = serve(recorder.obs, "POST /reports");
+      Map<String, CountDownLatch> runs = Map.of("fixed-rate", new CountDownLatch(3), "fixed-delay", new CountDownLatch(3));
+      List<String> seen = new CopyOnWriteArrayList<>();
+      List<ScheduledFuture<?>> jobs = new ArrayList<>();
+      try (Scope ignored = op.makeCurrent()) {
+        ObsContext.setUserId("admin");
+        for (String name : List.of("fixed-rate", "fixed-delay")) {
+          Runnable job = () -> {
+            seen.add(name + " trace=" + ObsContext.traceId() + " user=" + ObsContext.userId() + " mdc=" + mdc());
+            recorder.obs.runInSpan("report " + name, () -> log.info("wrapped job: {} for user {}", name, ObsContext.userId()));
+            runs.get(name).countDown();
+          };
+          // wrapped by the caller too (the fixed-delay one twice), as code written for a plain scheduler may be
+          jobs.add(name.equals("fixed-rate")
+              ? scheduler.scheduleAtFixedRate(ObsContext.wrap(job), 0, 10, TimeUnit.MILLISECONDS)
+              : scheduler.scheduleWithFixedDelay(ObsContext.wrap(ObsContext.wrap(job)), 0, 10, TimeUnit.MILLISECONDS));
+        }
+      }
+      runs.values().forEach(ContextAcrossThreadsTest::await);
+      jobs.forEach(job -> job.cancel(false));
+      end(recorder.obs, op);
+
+      for (String name : List.of("fixed-rate", "fixed-delay")) {
+        assertThat(seen).as(name).contains(name + " trace=null user=null mdc={}")
+            .filteredOn(s -> s.startsWith(name + " ")).containsOnly(name + " trace=null user=null mdc={}");
+        List<SpanData> jobSpans = recorder.spans().stream().filter(s -> s.getName().equals("report " + name)).toList();
+        assertThat(jobSpans).as(name).isNotEmpty().allSatisfy(s -> {
+          assertThat(s.getParentSpanContext().isValid()).as("a root span").isFalse();
+          assertThat(s.getTraceId()).isNotEqualTo(op.traceId());
+        });
+        Map<String, Object> line = line("wrapped job: " + name + " for user null");
+        assertThat(line.get("trace.id")).isEqualTo(jobSpans.get(0).getTraceId());
+        assertThat(line).doesNotContainKey("user.id");
+        assertThat(line.get("service.name")).isEqualTo("orders");
+      }
+    }
+  }
+
   /** This thread's MDC; empty rather than null (SLF4J backends differ there). */
   private static Map<String, String> mdc() {
     Map<String, String> mdc = MDC.getCopyOfContextMap();
