@@ -64,16 +64,16 @@ class PropagationFuzzTest {
           assertThat(remote.getTraceId()).matches("[0-9a-f]{32}").isNotEqualTo("0".repeat(32));
           assertThat(remote.getSpanId()).matches("[0-9a-f]{16}").isNotEqualTo("0".repeat(16));
         }
-        Baggage.fromContext(extracted)
-            .forEach((k, v) -> assertThat(Hostile.hasControl(k + v.getValue())).as("baggage %s=%s", k, v.getValue()).isFalse());
+        Baggage.fromContext(extracted).forEach((k, v) -> assertThat(Hostile.hasControl(k + v.getValue()))
+            .as("baggage %s=%s", Hostile.escape(k), Hostile.escape(v.getValue())).isFalse());
 
         Map<String, String> out = new HashMap<>();
         try (Scope ignored = extracted.makeCurrent()) {
           propagation.inject(out);
         }
         out.forEach((name, value) -> {
-          assertThat(Hostile.hasControl(name)).as("header name %s", name).isFalse();
-          assertThat(Hostile.hasControl(value)).as("value of %s: %s", name, value).isFalse();
+          assertThat(Hostile.hasControl(name)).as("header name %s", Hostile.escape(name)).isFalse();
+          assertThat(Hostile.hasControl(value)).as("value of %s: %s", Hostile.escape(name), Hostile.escape(value)).isFalse();
         });
       }
       // The generator also produced readable headers: the test exercised the accepting paths, not only rejection.

@@ -8,7 +8,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.impl.LongStringHelper;
-import dev.obs4j.internal.HeaderValues;
 import dev.obs4j.messaging.MessagingHandler;
 import dev.obs4j.messaging.Recorder;
 import dev.obs4j.messaging.kafka.ObsKafka;
@@ -137,8 +136,8 @@ class MessageHeaderFuzzTest {
         Envelope<String> published = out.poll();
         assertThat(published).isNotNull();
         published.headers().forEach((name, value) -> {
-          assertThat(HeaderValues.hasControlCharacters(name)).as("header name %s", name).isFalse();
-          assertThat(HeaderValues.hasControlCharacters(value)).as("value of %s: %s", name, value).isFalse();
+          assertThat(hasControl(name)).as("header name %s", name).isFalse();
+          assertThat(hasControl(value)).as("value of %s: %s", name, value).isFalse();
         });
         if (i % 5_000 == 0) {
           service.spans.reset();
@@ -155,6 +154,17 @@ class MessageHeaderFuzzTest {
           + service.count("messaging.process.duration", "kafka", "orders", "success")
           + service.count("messaging.process.duration", "rabbitmq", "orders", "success")).isEqualTo(MESSAGES);
     }
+  }
+
+  /**
+   * True for characters no header may carry as they are. Written from the specification, not taken from
+   * obs4j's own filter, so that a fault in that filter fails this test: a field value (RFC 9110, section
+   * 5.5) is made of visible characters (VCHAR, 0x21-0x7E), space, tab and obs-text (bytes from 0x80, which
+   * is what UTF-8 makes of any non-ASCII character); what is left is RFC 5234's CTL (0x00-0x1F and DEL,
+   * 0x7F) without the tab.
+   */
+  private static boolean hasControl(String s) {
+    return !s.chars().allMatch(c -> (c >= 0x21 && c <= 0x7e) || c == ' ' || c == '\t' || c >= 0x80);
   }
 
   /** How AMQP clients hand header values over: LongString mostly, byte[] from some, anything from others. */
