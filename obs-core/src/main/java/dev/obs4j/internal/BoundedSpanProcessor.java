@@ -42,6 +42,18 @@ import org.slf4j.LoggerFactory;
  * {@code ended = exported + dropped (all reasons) + queue size}, where the queue size counts the spans waiting
  * and those of the batch being exported. An exporter that implements {@link CountingExporter} says which
  * spans of a batch it lost and why; any other exporter's batch counts as delivered or lost as a whole.
+ *
+ * <p>An export whose result is not done within the export timeout is counted as a failed export call and
+ * warned about, but its spans are not counted as lost then, because the exporter may still deliver them: they
+ * stay in the queue size until the exporter answers, and then count as exported or {@code export_failed} by
+ * that answer. Until it answers no other batch is handed to the exporter, so a hanging exporter never holds
+ * more than one batch; the queue fills and further spans count as {@code queue_full}. The spans held are
+ * therefore never more than the queue's capacity, the unanswered batch included. A batch still unanswered
+ * when the exporter has been shut down counts as {@code shutdown}.
+ *
+ * <p>{@link #shutdown()} finishes in bounded time (a few export timeouts at most, whatever the exporter does)
+ * and fails when any span was lost on the way: the last exports lost some, a batch was never answered, the
+ * exporter's flush or shutdown failed or timed out, or spans ended while it ran.
  */
 public final class BoundedSpanProcessor implements SpanProcessor {
 
@@ -63,6 +75,11 @@ public final class BoundedSpanProcessor implements SpanProcessor {
 
   /** How long the worker waits when a span is counted but not yet in the queue, instead of spinning. */
   private static final long RECHECK_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
+  /**
+   * How long the worker sleeps at most while the exporter has not answered a timed-out export: the answer, a
+   * flush and shutdown wake it sooner; this only keeps the queue-full warning going.
+   */
+  private static final long UNANSWERED_RECHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final String name;
   private final SpanExporter exporter;
@@ -97,6 +114,12 @@ public final class BoundedSpanProcessor implements SpanProcessor {
   private boolean lostSome;
   /** Worker thread only: the queue-full drops already logged about. */
   private double queueFullSeen;
+  /** Worker thread only: the result of an export that timed out and is not yet settled; its spans are pending. */
+  private @Nullable CompletableResultCode unanswered;
+  /** Worker thread only: the spans of {@link #unanswered}. */
+  private int unansweredCount;
+  /** The shutdown drops counted before shutdown began; set before {@link #stopping}, read after it. */
+  private double shutdownDropsBefore;
 
   public BoundedSpanProcessor(
       String name,
@@ -181,12 +204,21 @@ public final class BoundedSpanProcessor implements SpanProcessor {
         CompletableResultCode flush = flushRequest.getAndSet(null);
         if (flush != null) {
           lostSome = false;
-          exportQueued(pending.get());
-          complete(flush, flushExporter() && !lostSome);
+          boolean answered = awaitUnanswered(System.nanoTime() + timeoutNanos, true);
+          if (answered) {
+            exportQueued(pending.get());
+          }
+          complete(flush, answered && unanswered == null && flushExporter() && !lostSome);
           deadline = System.nanoTime() + delayNanos;
           continue;
         }
         logQueueFull();
+        if (!settleUnanswered()) {
+          // No further batch for an exporter that has not answered the last one: the queue bounds the memory.
+          LockSupport.parkNanos(this, UNANSWERED_RECHECK_NANOS);
+          Thread.interrupted();
+          continue;
+        }
         int queued = pending.get();
         long now = System.nanoTime();
         if (queued >= maxBatch || (queued > 0 && now - deadline >= 0)) {
@@ -227,10 +259,13 @@ public final class BoundedSpanProcessor implements SpanProcessor {
     Thread.interrupted(); // an interrupt must not turn the waits into a spin
   }
 
-  /** Exports up to {@code limit} queued spans in batches of at most {@code maxBatch}; returns how many. */
+  /**
+   * Exports up to {@code limit} queued spans in batches of at most {@code maxBatch}, stopping after a batch
+   * the exporter does not answer in time; returns how many.
+   */
   private int exportQueued(int limit) {
     int taken = 0;
-    while (taken < limit) {
+    while (taken < limit && unanswered == null) {
       int size = Math.min(limit - taken, maxBatch);
       List<ReadableSpan> batch = new ArrayList<>(size);
       ReadableSpan span;
@@ -247,6 +282,7 @@ public final class BoundedSpanProcessor implements SpanProcessor {
   }
 
   private void exportBatch(List<ReadableSpan> batch) {
+    int held = 0;
     try {
       List<SpanData> data = new ArrayList<>(batch.size());
       for (ReadableSpan span : batch) {
@@ -258,14 +294,15 @@ public final class BoundedSpanProcessor implements SpanProcessor {
         }
       }
       if (!data.isEmpty()) {
-        export(data);
+        held = export(data);
       }
     } finally {
-      pending.addAndGet(-batch.size());
+      pending.addAndGet(held - batch.size());
     }
   }
 
-  private void export(List<SpanData> data) {
+  /** Exports and counts {@code data}; returns how many of its spans stay pending, awaiting a late answer. */
+  private int export(List<SpanData> data) {
     int count = data.size();
     try {
       if (exporter instanceof CountingExporter) {
@@ -282,26 +319,81 @@ public final class BoundedSpanProcessor implements SpanProcessor {
         if (lost > 0) {
           failures.increment(); // the exporter logs why
         }
-        return;
+        return 0;
       }
       CompletableResultCode result = exporter.export(data);
       result.join(timeoutNanos, TimeUnit.NANOSECONDS);
+      if (!result.isDone()) {
+        failures.increment();
+        unanswered = result;
+        unansweredCount = count;
+        result.whenComplete(() -> LockSupport.unpark(worker));
+        log.warn(
+            "export-timeout-" + name,
+            "The " + name + " exporter has not answered within OTEL_BSP_EXPORT_TIMEOUT; its " + count
+                + " spans stay queued until it does, and it gets no further batch meanwhile",
+            null);
+        return count;
+      }
       if (result.isSuccess()) {
         exported.increment(count);
-        return;
+        return 0;
       }
       failures.increment();
       lose(SelfMetrics.DROP_EXPORT_FAILED, count);
       log.warn(
           "export-failed-" + name,
-          "The " + name + " exporter " + (result.isDone() ? "failed" : "timed out") + "; " + count
-              + " spans were dropped",
+          "The " + name + " exporter failed; " + count + " spans were dropped",
           result.getFailureThrowable());
     } catch (Throwable t) {
       failures.increment();
       lose(SelfMetrics.DROP_EXPORTER_ERROR, count);
       log.error("export-error-" + name, "The " + name + " exporter threw; " + count + " spans were lost", t);
     }
+    return 0;
+  }
+
+  /**
+   * Counts the timed-out export by the exporter's answer once it has come; returns whether no export is
+   * left unanswered. Its failure was counted when it timed out.
+   */
+  private boolean settleUnanswered() {
+    CompletableResultCode result = unanswered;
+    if (result == null) {
+      return true;
+    }
+    if (!result.isDone()) {
+      return false;
+    }
+    int count = unansweredCount;
+    unanswered = null;
+    if (result.isSuccess()) {
+      exported.increment(count);
+    } else {
+      lose(SelfMetrics.DROP_EXPORT_FAILED, count);
+      log.warn(
+          "export-failed-" + name,
+          "The " + name + " exporter failed after the export timeout; " + count + " spans were dropped",
+          result.getFailureThrowable());
+    }
+    pending.addAndGet(-count);
+    return true;
+  }
+
+  /**
+   * Waits until the exporter has answered the timed-out export, if any, and counts it; gives up at
+   * {@code deadline}, or when shutdown begins if {@code untilStopping}. Returns whether it was answered.
+   */
+  private boolean awaitUnanswered(long deadline, boolean untilStopping) {
+    while (!settleUnanswered()) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0 || (untilStopping && stopping)) {
+        return false;
+      }
+      LockSupport.parkNanos(this, left); // the answer, a flush request and shutdown unpark
+      Thread.interrupted();
+    }
+    return true;
   }
 
   private void lose(String reason, int count) {
@@ -332,13 +424,19 @@ public final class BoundedSpanProcessor implements SpanProcessor {
     }
   }
 
-  /** Exports what is queued, flushes and stops the exporter; whatever arrives after that is dropped. */
+  /**
+   * Exports what is queued, flushes and stops the exporter; whatever arrives after that is dropped. Each step
+   * waits at most the export timeout, and an exporter that does not answer gets nothing more: what is still
+   * queued then is dropped.
+   */
   private void finish() {
     boolean ok = false;
     try {
       lostSome = false;
-      exportQueued(Integer.MAX_VALUE); // ends: request threads no longer queue
-      ok = flushExporter() && !lostSome;
+      if (awaitUnanswered(System.nanoTime() + timeoutNanos, false)) {
+        exportQueued(Integer.MAX_VALUE); // ends: request threads no longer queue
+      }
+      ok = unanswered == null && flushExporter() && !lostSome;
     } catch (Throwable t) {
       log.error("worker-" + name, "The " + name + " export thread hit an unexpected error at shutdown", t);
     } finally {
@@ -349,11 +447,29 @@ public final class BoundedSpanProcessor implements SpanProcessor {
         complete(flush, ok);
       }
       try {
-        exporter.shutdown().join(timeoutNanos, TimeUnit.NANOSECONDS);
+        CompletableResultCode stopped = exporter.shutdown().join(timeoutNanos, TimeUnit.NANOSECONDS);
+        if (!stopped.isSuccess()) {
+          ok = false;
+          log.warn(
+              "shutdown-failed-" + name,
+              "The " + name + " exporter " + (stopped.isDone() ? "failed to shut down" : "did not shut down in time"),
+              stopped.getFailureThrowable());
+        }
       } catch (Throwable t) {
+        ok = false;
         log.error("shutdown-error-" + name, "The " + name + " exporter threw on shutdown", t);
       }
-      shutdownResult.succeed();
+      if (!settleUnanswered()) {
+        // Stopping the exporter usually ends its calls; one that still has not answered gets no more waiting.
+        droppedShutdown.increment(unansweredCount);
+        pending.addAndGet(-unansweredCount);
+        unanswered = null;
+        log.warn(
+            "shutdown-unanswered-" + name,
+            "The " + name + " exporter never answered for " + unansweredCount + " spans; they count as dropped",
+            null);
+      }
+      complete(shutdownResult, ok && !lostSome && droppedShutdown.count() == shutdownDropsBefore);
     }
   }
 
@@ -378,13 +494,14 @@ public final class BoundedSpanProcessor implements SpanProcessor {
 
   /**
    * Exports every span queued so far and flushes the exporter; the result fails when any of those spans was
-   * lost or the exporter's flush failed.
+   * lost or not answered for within the export timeout, or the exporter's flush failed. Once shutdown has
+   * begun it completes as the shutdown does.
    */
   @Override
   public CompletableResultCode forceFlush() {
     if (stopping) {
       CompletableResultCode result = new CompletableResultCode();
-      shutdownResult.whenComplete(result::succeed);
+      shutdownResult.whenComplete(() -> complete(result, shutdownResult.isSuccess()));
       return result;
     }
     CompletableResultCode request = new CompletableResultCode();
@@ -400,9 +517,14 @@ public final class BoundedSpanProcessor implements SpanProcessor {
     return pendingRequest == null ? request : pendingRequest;
   }
 
+  /**
+   * Stops taking spans, exports those queued and shuts the exporter down; the result fails when any span
+   * was lost on the way (see the class description), so that closing obs4j warns.
+   */
   @Override
   public CompletableResultCode shutdown() {
     if (shutdownStarted.compareAndSet(false, true)) {
+      shutdownDropsBefore = droppedShutdown.count();
       stopping = true;
       LockSupport.unpark(worker);
     }

@@ -26,11 +26,14 @@ public final class SelfMetrics {
   public static final String DROP_ENCODE_FAILED = "encode_failed";
   /** The datagram carrying the span could not be sent. */
   public static final String DROP_SEND_FAILED = "send_failed";
-  /** The exporter reported failure for the batch, or did not finish within the export timeout. */
+  /** The exporter reported failure for the batch, within the export timeout or after it. */
   public static final String DROP_EXPORT_FAILED = "export_failed";
   /** The exporter, or reading the ended span, threw instead of reporting failure. */
   public static final String DROP_EXPORTER_ERROR = "exporter_error";
-  /** The span ended after shutdown began, or was still queued when the exporter stopped. */
+  /**
+   * The span ended after shutdown began, or was still queued, or in a batch the exporter never answered for,
+   * when the exporter stopped.
+   */
   public static final String DROP_SHUTDOWN = "shutdown";
 
   private final MeterRegistry registry;

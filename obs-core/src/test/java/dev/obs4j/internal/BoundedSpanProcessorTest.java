@@ -9,16 +9,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
 import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.trace.ReadWriteSpan;
 import io.opentelemetry.sdk.trace.ReadableSpan;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.SpanProcessor;
+import io.opentelemetry.sdk.trace.data.LinkData;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
+import io.opentelemetry.sdk.trace.samplers.SamplingDecision;
+import io.opentelemetry.sdk.trace.samplers.SamplingResult;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,6 +62,11 @@ class BoundedSpanProcessorTest {
     volatile int throwErrors;
     volatile CountDownLatch blockUntil = new CountDownLatch(0);
     volatile boolean shutdown;
+    volatile boolean failFlush;
+    volatile boolean failShutdown;
+    /** Counted down when a flush begins. */
+    final CountDownLatch flushing = new CountDownLatch(1);
+    volatile CountDownLatch flushUntil = new CountDownLatch(0);
 
     @Override
     public CompletableResultCode export(Collection<SpanData> batch) {
@@ -70,6 +84,45 @@ class BoundedSpanProcessorTest {
       }
       spans.addAll(batch);
       return CompletableResultCode.ofSuccess();
+    }
+
+    @Override
+    public CompletableResultCode flush() {
+      flushing.countDown();
+      try {
+        flushUntil.await(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return failFlush ? CompletableResultCode.ofFailure() : CompletableResultCode.ofSuccess();
+    }
+
+    @Override
+    public CompletableResultCode shutdown() {
+      shutdown = true;
+      return failShutdown ? CompletableResultCode.ofFailure() : CompletableResultCode.ofSuccess();
+    }
+  }
+
+  /**
+   * Answers no export while {@code hang} is set: each such export's result stays open until the test
+   * completes it. Records the span names of every export call.
+   */
+  private static final class HangingExporter implements SpanExporter {
+    final List<List<String>> calls = new CopyOnWriteArrayList<>();
+    final List<CompletableResultCode> unanswered = new CopyOnWriteArrayList<>();
+    volatile boolean hang = true;
+    volatile boolean shutdown;
+
+    @Override
+    public CompletableResultCode export(Collection<SpanData> batch) {
+      calls.add(batch.stream().map(SpanData::getName).toList());
+      if (!hang) {
+        return CompletableResultCode.ofSuccess();
+      }
+      CompletableResultCode result = new CompletableResultCode();
+      unanswered.add(result);
+      return result;
     }
 
     @Override
@@ -101,8 +154,12 @@ class BoundedSpanProcessorTest {
   }
 
   private static void spans(Tracer tracer, int count) {
+    spans(tracer, "span-", count);
+  }
+
+  private static void spans(Tracer tracer, String prefix, int count) {
     for (int i = 0; i < count; i++) {
-      tracer.spanBuilder("span-" + i).startSpan().end();
+      tracer.spanBuilder(prefix + i).startSpan().end();
     }
   }
 
@@ -309,32 +366,81 @@ class BoundedSpanProcessorTest {
   }
 
   @Test
-  void exportNeverCompletes_timesOut_countedAsExportFailed() throws Exception {
-    SpanExporter hanging =
-        new SpanExporter() {
-          @Override
-          public CompletableResultCode export(Collection<SpanData> spans) {
-            return new CompletableResultCode(); // never completes
-          }
-
-          @Override
-          public CompletableResultCode flush() {
-            return CompletableResultCode.ofSuccess();
-          }
-
-          @Override
-          public CompletableResultCode shutdown() {
-            return CompletableResultCode.ofSuccess();
-          }
-        };
+  void exportNotAnsweredInTime_batchStaysQueued_noFurtherBatchWhileItHangs_queueFills_thenResumesOnTheAnswer()
+      throws Exception {
+    HangingExporter exporter = new HangingExporter();
     BoundedSpanProcessor processor =
         new BoundedSpanProcessor(
-            "hanging", hanging, metrics, 100, 10, Duration.ofMillis(10), Duration.ofMillis(100));
-    spans(tracer(processor), 2);
+            "hanging", exporter, metrics, 8, 4, Duration.ofMinutes(1), Duration.ofMillis(100));
+    Tracer tracer = tracer(processor);
 
-    assertThat(processor.forceFlush().join(5, TimeUnit.SECONDS).isSuccess()).isFalse();
-    assertThat(dropped("hanging", SelfMetrics.DROP_EXPORT_FAILED)).isEqualTo(2);
+    spans(tracer, "first-", 4);
+    await(() -> count("obs4j.export.failures", "exporter", "hanging") == 1); // timed out
+    assertThat(exporter.calls).hasSize(1);
+    assertThat(queued("hanging")).as("not counted lost: the exporter may still deliver them").isEqualTo(4);
+    assertThat(count("obs4j.spans.exported", "exporter", "hanging")).isZero();
     assertCountsAddUp("hanging");
+
+    spans(tracer, "more-", 10); // four fit beside the unanswered batch: a full batch, due for export at once
+    assertThat(dropped("hanging", SelfMetrics.DROP_QUEUE_FULL)).isEqualTo(6);
+    assertThat(queued("hanging")).isEqualTo(8);
+    // The flush waits one export timeout for the answer, time enough for that batch to go out if it could.
+    assertThat(processor.forceFlush().join(5, TimeUnit.SECONDS).isSuccess()).as("nothing confirmed").isFalse();
+    assertThat(exporter.calls).as("no batch while the exporter has not answered").hasSize(1);
+    assertThat(count("obs4j.export.failures", "exporter", "hanging")).isEqualTo(1);
+    assertCountsAddUp("hanging");
+
+    exporter.hang = false;
+    exporter.unanswered.get(0).succeed();
+    assertThat(processor.forceFlush().join(5, TimeUnit.SECONDS).isSuccess()).isTrue();
+
+    assertThat(exporter.calls).hasSize(2);
+    assertThat(exporter.calls.get(1)).containsExactly("more-0", "more-1", "more-2", "more-3");
+    assertThat(count("obs4j.spans.exported", "exporter", "hanging")).as("the late answer counts").isEqualTo(8);
+    assertThat(queued("hanging")).isZero();
+    assertCountsAddUp("hanging");
+  }
+
+  @Test
+  void exportAnsweredAfterTheTimeoutWithFailure_countsExportFailed() throws Exception {
+    HangingExporter exporter = new HangingExporter();
+    BoundedSpanProcessor processor =
+        new BoundedSpanProcessor(
+            "late-failure", exporter, metrics, 100, 3, Duration.ofMinutes(1), Duration.ofMillis(100));
+    spans(tracer(processor), 3);
+    await(() -> count("obs4j.export.failures", "exporter", "late-failure") == 1);
+    assertThat(queued("late-failure")).isEqualTo(3);
+
+    exporter.unanswered.get(0).fail();
+    await(() -> queued("late-failure") == 0); // counted first, then taken off the queue
+
+    assertThat(dropped("late-failure", SelfMetrics.DROP_EXPORT_FAILED)).isEqualTo(3);
+    assertThat(count("obs4j.spans.exported", "exporter", "late-failure")).isZero();
+    assertThat(count("obs4j.export.failures", "exporter", "late-failure")).as("one call, counted once").isEqualTo(1);
+    assertCountsAddUp("late-failure");
+  }
+
+  @Test
+  void shutdown_exporterNeverAnswers_finishesInBoundedTime_reportsFailure_heldAndQueuedSpansCountAsShutdown()
+      throws Exception {
+    HangingExporter exporter = new HangingExporter();
+    BoundedSpanProcessor processor =
+        new BoundedSpanProcessor(
+            "hung", exporter, metrics, 8, 4, Duration.ofMinutes(1), Duration.ofMillis(100));
+    Tracer tracer = tracer(processor);
+    spans(tracer, 4);
+    await(() -> count("obs4j.export.failures", "exporter", "hung") == 1);
+    spans(tracer, "queued-", 2);
+
+    CompletableResultCode result = processor.shutdown().join(5, TimeUnit.SECONDS);
+
+    assertThat(result.isDone()).as("shut down within 5 s").isTrue();
+    assertThat(result.isSuccess()).isFalse();
+    assertThat(exporter.shutdown).isTrue();
+    assertThat(exporter.calls).hasSize(1);
+    assertThat(dropped("hung", SelfMetrics.DROP_SHUTDOWN)).isEqualTo(6);
+    assertThat(queued("hung")).isZero();
+    assertCountsAddUp("hung");
   }
 
   @Test
@@ -402,6 +508,127 @@ class BoundedSpanProcessorTest {
   }
 
   @Test
+  void shutdown_finalExportFails_reportsFailure() throws Exception {
+    TestExporter exporter = new TestExporter();
+    exporter.fail = true;
+    BoundedSpanProcessor processor = processor("closing-failed", exporter, 100, 50, 60_000);
+    spans(tracer(processor), 3);
+
+    CompletableResultCode result = processor.shutdown().join(5, TimeUnit.SECONDS);
+
+    assertThat(result.isDone()).isTrue();
+    assertThat(result.isSuccess()).isFalse();
+    assertThat(dropped("closing-failed", SelfMetrics.DROP_EXPORT_FAILED)).isEqualTo(3);
+    assertThat(exporter.shutdown).isTrue();
+    assertCountsAddUp("closing-failed");
+  }
+
+  @Test
+  void shutdown_exporterFlushOrShutdownFails_reportsFailure_thoughEverySpanWasExported() throws Exception {
+    TestExporter flushFails = new TestExporter();
+    flushFails.failFlush = true;
+    TestExporter shutdownFails = new TestExporter();
+    shutdownFails.failShutdown = true;
+    BoundedSpanProcessor first = processor("flush-fails", flushFails, 100, 50, 60_000);
+    BoundedSpanProcessor second = processor("shutdown-fails", shutdownFails, 100, 50, 60_000);
+    spans(tracer(first, second), 2);
+
+    CompletableResultCode firstResult = first.shutdown().join(5, TimeUnit.SECONDS);
+    CompletableResultCode secondResult = second.shutdown().join(5, TimeUnit.SECONDS);
+
+    assertThat(firstResult.isDone()).isTrue();
+    assertThat(firstResult.isSuccess()).as("flush failed").isFalse();
+    assertThat(secondResult.isDone()).isTrue();
+    assertThat(secondResult.isSuccess()).as("exporter shutdown failed").isFalse();
+    assertThat(flushFails.spans).hasSize(2);
+    assertThat(shutdownFails.spans).hasSize(2);
+    assertCountsAddUp("flush-fails");
+    assertCountsAddUp("shutdown-fails");
+  }
+
+  @Test
+  void shutdown_spanEndsWhileItRuns_reportsFailure_andTheSpanCountsAsShutdown() throws Exception {
+    TestExporter exporter = new TestExporter();
+    exporter.flushUntil = new CountDownLatch(1);
+    BoundedSpanProcessor processor = processor("ending-meanwhile", exporter, 100, 50, 60_000);
+    Tracer tracer = tracer(processor);
+    spans(tracer, 3);
+    Span during = tracer.spanBuilder("during").startSpan();
+
+    CompletableResultCode result = processor.shutdown();
+    assertThat(exporter.flushing.await(5, TimeUnit.SECONDS)).as("shutdown reached the exporter's flush").isTrue();
+    during.end();
+    exporter.flushUntil.countDown();
+    result.join(5, TimeUnit.SECONDS);
+
+    assertThat(result.isDone()).isTrue();
+    assertThat(result.isSuccess()).isFalse();
+    assertThat(exporter.spans).extracting(SpanData::getName).containsExactly("span-0", "span-1", "span-2");
+    assertThat(dropped("ending-meanwhile", SelfMetrics.DROP_SHUTDOWN)).isEqualTo(1);
+    assertCountsAddUp("ending-meanwhile");
+    assertThat(processor.forceFlush().join(1, TimeUnit.SECONDS).isSuccess()).as("as the shutdown").isFalse();
+  }
+
+  /**
+   * Spans end on several threads while shutdown runs, round after round. A thread that finds shutdown not
+   * begun and is descheduled before it queues its span may queue it after the worker has finished: that span
+   * must be dropped by the thread itself, or it stays queued for ever.
+   */
+  @Test
+  void shutdown_spansEndingOnSeveralThreadsMeanwhile_eachCountedOnce_queueEmptyAfter() throws Exception {
+    SdkTracerProvider provider = SdkTracerProvider.builder().build();
+    providers.add(provider);
+    ReadableSpan span = (ReadableSpan) provider.get("test").spanBuilder("racing").startSpan();
+    for (int round = 0; round < 20; round++) {
+      String name = "racing-" + round;
+      java.util.concurrent.atomic.AtomicLong delivered = new java.util.concurrent.atomic.AtomicLong();
+      SpanExporter exporter =
+          new SpanExporter() {
+            @Override
+            public CompletableResultCode export(Collection<SpanData> batch) {
+              delivered.addAndGet(batch.size());
+              return CompletableResultCode.ofSuccess();
+            }
+
+            @Override
+            public CompletableResultCode flush() {
+              return CompletableResultCode.ofSuccess();
+            }
+
+            @Override
+            public CompletableResultCode shutdown() {
+              return CompletableResultCode.ofSuccess();
+            }
+          };
+      BoundedSpanProcessor processor = processor(name, exporter, 256, 64, 0);
+      java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+      List<Thread> threads = new ArrayList<>();
+      for (int t = 0; t < 8; t++) {
+        Thread thread = new Thread(() -> {
+          while (!stop.get()) {
+            processor.onEnd(span);
+          }
+        });
+        thread.start();
+        threads.add(thread);
+      }
+      await(() -> delivered.get() > 0);
+
+      assertThat(processor.shutdown().join(5, TimeUnit.SECONDS).isDone()).isTrue();
+      // spans keep ending after the worker has finished
+      await(() -> dropped(name, SelfMetrics.DROP_SHUTDOWN) > 0);
+      stop.set(true);
+      for (Thread thread : threads) {
+        thread.join(5_000);
+      }
+
+      assertThat(queued(name)).as("round %d", round).isZero();
+      assertThat(count("obs4j.spans.exported", "exporter", name)).isEqualTo(delivered.get());
+      assertCountsAddUp(name);
+    }
+  }
+
+  @Test
   void exporterKeepsThrowingErrors_workerLives_shutdownCompletes() throws Exception {
     TestExporter exporter = new TestExporter();
     exporter.throwErrors = 100;
@@ -416,18 +643,62 @@ class BoundedSpanProcessorTest {
   }
 
   @Test
-  void unsampledSpans_areNotCounted() throws Exception {
+  void unsampledSpans_recordedButNotSampled_reachOnEnd_andAreNotCounted() throws Exception {
     TestExporter exporter = new TestExporter();
     BoundedSpanProcessor processor = processor("unsampled", exporter, 100, 10, 20);
+    List<ReadableSpan> seen = new CopyOnWriteArrayList<>();
+    SpanProcessor witness =
+        new SpanProcessor() {
+          @Override
+          public void onStart(Context parentContext, ReadWriteSpan span) {}
+
+          @Override
+          public boolean isStartRequired() {
+            return false;
+          }
+
+          @Override
+          public void onEnd(ReadableSpan span) {
+            seen.add(span);
+          }
+
+          @Override
+          public boolean isEndRequired() {
+            return true;
+          }
+        };
+    // Recorded, so that the SDK calls onEnd, but not sampled: alwaysOff() would never reach onEnd at all.
+    Sampler recordOnly =
+        new Sampler() {
+          @Override
+          public SamplingResult shouldSample(
+              Context parentContext,
+              String traceId,
+              String name,
+              SpanKind spanKind,
+              Attributes attributes,
+              List<LinkData> parentLinks) {
+            return SamplingResult.create(SamplingDecision.RECORD_ONLY);
+          }
+
+          @Override
+          public String getDescription() {
+            return "RecordOnly";
+          }
+        };
     SdkTracerProvider provider =
         SdkTracerProvider.builder()
-            .setSampler(io.opentelemetry.sdk.trace.samplers.Sampler.alwaysOff())
+            .setSampler(recordOnly)
+            .addSpanProcessor(witness)
             .addSpanProcessor(processor)
             .build();
     providers.add(provider);
     spans(provider.get("test"), 3);
-    processor.forceFlush().join(5, TimeUnit.SECONDS);
+    assertThat(processor.forceFlush().join(5, TimeUnit.SECONDS).isSuccess()).isTrue();
+
+    assertThat(seen).hasSize(3).noneMatch(span -> span.getSpanContext().isSampled());
     assertThat(count("obs4j.spans.ended", "exporter", "unsampled")).isZero();
+    assertThat(queued("unsampled")).isZero();
     assertThat(exporter.spans).isEmpty();
   }
 }
