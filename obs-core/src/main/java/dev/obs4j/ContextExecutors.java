@@ -239,6 +239,7 @@ final class ContextExecutors {
      * for as long as the job runs.
      */
     private static Runnable periodic(Runnable command) {
+      Objects.requireNonNull(command, "command"); // at submission, as for every other task
       return CarriedContext.serviceOnly().wrap(CarriedContext.unwrap(command));
     }
   }

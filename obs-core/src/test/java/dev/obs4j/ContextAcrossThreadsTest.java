@@ -465,4 +465,20 @@ class ContextAcrossThreadsTest {
     }
     throw new AssertionError("no log line " + message);
   }
+
+  @Test
+  void periodicNullTasks_areRefusedAtSubmission_notOnTheirFirstRun() {
+    java.util.concurrent.ScheduledExecutorService scheduler =
+        ObsContext.wrap(java.util.concurrent.Executors.newSingleThreadScheduledExecutor());
+    try {
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () -> scheduler.scheduleAtFixedRate(null, 1, 1, java.util.concurrent.TimeUnit.SECONDS))
+          .isInstanceOf(NullPointerException.class);
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () -> scheduler.scheduleWithFixedDelay(null, 1, 1, java.util.concurrent.TimeUnit.SECONDS))
+          .isInstanceOf(NullPointerException.class);
+    } finally {
+      scheduler.shutdownNow();
+    }
+  }
 }
