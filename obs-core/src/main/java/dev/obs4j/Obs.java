@@ -13,7 +13,8 @@ import dev.obs4j.internal.OtelExemplarContext;
 import dev.obs4j.internal.SelfMetrics;
 import dev.obs4j.internal.SpanLimitsSetup;
 import dev.obs4j.internal.Settings;
-import dev.obs4j.internal.console.ConsolePage;
+import dev.obs4j.internal.console.ConsoleCredentials;
+import dev.obs4j.internal.console.ConsoleServer;
 import dev.obs4j.internal.console.TraceRing;
 import dev.obs4j.internal.TracedProxy;
 import dev.obs4j.instrument.Operations;
@@ -104,10 +105,10 @@ public final class Obs implements AutoCloseable {
   private final Duration shutdownTimeout;
   private final @Nullable Thread shutdownHook;
   private final AtomicBoolean closed = new AtomicBoolean();
-  private final @Nullable ConsolePage console;
+  private final @Nullable ConsoleServer console;
 
   static {
-    ObsInternals.setConsoleAccess(obs -> obs.console);
+    ObsInternals.setConsoleLookup(obs -> obs.console);
   }
 
   private Obs(Builder builder) {
@@ -125,7 +126,6 @@ public final class Obs implements AutoCloseable {
     this.serviceName = Objects.requireNonNull(resource.getAttribute(ServiceAttributes.SERVICE_NAME));
     TextMapPropagator propagator = TracingSetup.propagator(settings);
     TextMapPropagator extractor = TracingSetup.extractor(settings);
-    Sampler sampler = TracingSetup.sampler(settings, serviceName);
     int maxQueue = settings.intInRange("OTEL_BSP_MAX_QUEUE_SIZE", 2048, 1, 10_000_000);
     int maxBatch = settings.intInRange("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", 512, 1, 10_000_000);
     Duration delay = settings.millis("OTEL_BSP_SCHEDULE_DELAY", Duration.ofSeconds(5), 0, 3_600_000);
@@ -137,6 +137,7 @@ public final class Obs implements AutoCloseable {
     boolean exemplarsOnAllTypes = settings.bool("OBS4J_METRICS_EXEMPLARS_ON_ALL_TYPES", false);
     boolean consoleOn = settings.bool("OBS4J_CONSOLE", false);
     int consoleSpans = settings.intInRange("OBS4J_CONSOLE_MAX_SPANS", 10_000, 1, 1_000_000);
+    long consoleBytes = settings.intInRange("OBS4J_CONSOLE_MAX_BYTES", (int) TraceRing.DEFAULT_MAX_BYTES, 1 << 20, 1 << 30);
     int consoleTraces = settings.intInRange("OBS4J_CONSOLE_TRACES", 100, 1, 10_000);
     String consoleJaeger = settings.get("OBS4J_CONSOLE_JAEGER_URL");
     if (consoleJaeger != null) {
@@ -156,121 +157,160 @@ public final class Obs implements AutoCloseable {
         consolePeers.add(Settings.httpUrl("OBS4J_CONSOLE_PEERS", peer.trim()));
       }
     }
+    String consoleUser = settings.get("OBS4J_CONSOLE_USERNAME");
+    String consolePassword = settings.get("OBS4J_CONSOLE_PASSWORD");
+    checkBasicAuth("OBS4J_CONSOLE_USERNAME", consoleUser, "OBS4J_CONSOLE_PASSWORD", consolePassword, "the console");
+    ConsoleCredentials consoleCredentials =
+        new ConsoleCredentials(settings.get("OBS4J_CONSOLE_TOKEN"), consoleUser, consolePassword);
     boolean serverEnabled = settings.bool("OBS4J_METRICS_SERVER", false);
     String serverHost = settings.get("OTEL_EXPORTER_PROMETHEUS_HOST", "127.0.0.1");
     int serverPort = settings.intInRange("OTEL_EXPORTER_PROMETHEUS_PORT", 9464, 0, 65535);
     String serverUser = settings.get("OBS4J_METRICS_SERVER_USERNAME");
     String serverPassword = settings.get("OBS4J_METRICS_SERVER_PASSWORD");
-    checkBasicAuth(serverUser, serverPassword);
+    checkBasicAuth(
+        "OBS4J_METRICS_SERVER_USERNAME", serverUser, "OBS4J_METRICS_SERVER_PASSWORD", serverPassword, "/metrics");
     boolean hook = settings.bool("OBS4J_SHUTDOWN_HOOK", true);
+    boolean global = settings.bool("OBS4J_REGISTER_GLOBAL", true);
     List<String> contextFields = contextFields(settings);
     boolean acceptInboundFields = settings.bool("OBS4J_CONTEXT_ACCEPT_INBOUND", true);
     List<String> fieldHosts = fieldHosts(settings);
 
-    // Metrics first: the tracing pipeline reports on itself through them.
-    ObsPrometheusRegistry registry =
-        new ObsPrometheusRegistry(
-            prometheusConfig(exemplarsOnAllTypes),
-            new PrometheusRegistry(),
-            Clock.SYSTEM,
-            new OtelExemplarContext());
-    this.registry = registry;
-    List<Tag> commonTags = new ArrayList<>();
-    commonTags.add(Tag.of("service", serviceName));
-    String environment = resource.getAttribute(DEPLOYMENT_ENVIRONMENT);
-    if (environment != null) {
-      commonTags.add(Tag.of("env", environment));
-    }
-    registry.config().commonTags(commonTags);
-    CardinalityGuard guard = new CardinalityGuard(maxTagValues);
-    registry.config().meterFilter(guard);
-    guard.countCollapsedIn(
-        Counter.builder("obs4j.metrics.tag.values.collapsed")
-            .description("Tag values replaced by OTHER because a meter had too many distinct values")
-            .register(registry));
-    SelfMetrics selfMetrics = new SelfMetrics(registry);
-
-    Map<String, SpanExporter> exporters = TracingSetup.exporters(settings, resource, selfMetrics);
-    this.closeables = new ArrayList<>();
-    if (jvmMetrics) {
-      // Bound on the first scrape or after a few seconds, not on the way to the first request.
-      JvmMetrics jvm = new JvmMetrics(registry, JVM_METRICS_DELAY);
-      registry.beforeScrape(jvm::bind);
-      closeables.add(jvm);
-    }
-    SdkTracerProviderBuilder tracing =
-        SdkTracerProvider.builder().setResource(resource).setSampler(sampler).setSpanLimits(spanLimits);
-    tracing.addSpanProcessor(new StartCounter(selfMetrics.started()));
-    for (Map.Entry<String, SpanExporter> exporter : exporters.entrySet()) {
-      tracing.addSpanProcessor(
-          new BoundedSpanProcessor(
-              exporter.getKey(), exporter.getValue(), selfMetrics, maxQueue, maxBatch, delay, exportTimeout));
-    }
-    for (SpanProcessor processor : builder.processors) {
-      tracing.addSpanProcessor(processor);
-    }
-    TraceRing traceRing = consoleOn ? new TraceRing(consoleSpans, registry) : null;
-    this.console =
-        traceRing == null
-            ? null
-            : new ConsolePage(
-                traceRing, registry, serviceName, consoleJaeger, consoleLogs, consoleRemote, consolePeers,
-                consoleTraces);
-    ConsolePage consolePage = this.console;
-    if (traceRing != null) {
-      tracing.addSpanProcessor(traceRing);
-      // the console's latest errors, from log4j2 or Logback, whichever is the backend (both are optional)
-      try {
-        Log4j2LatestErrorsAppender.install();
-      } catch (LinkageError noLog4jCore) {
-        // not on the class path
+    // What this constructor starts, in order: a failure closes it all again, last first, so a build() that
+    // throws leaves no thread, socket or global registration behind. What the SDK owns once it is built
+    // (processors, exporters) is in a list of its own: close() shuts it down through the SDK.
+    List<AutoCloseable> started = new ArrayList<>();
+    List<AutoCloseable> tracingStarted = new ArrayList<>();
+    try {
+      // Metrics first: the tracing pipeline reports on itself through them.
+      ObsPrometheusRegistry registry =
+          new ObsPrometheusRegistry(
+              prometheusConfig(exemplarsOnAllTypes),
+              new PrometheusRegistry(),
+              Clock.SYSTEM,
+              new OtelExemplarContext());
+      this.registry = registry;
+      List<Tag> commonTags = new ArrayList<>();
+      commonTags.add(Tag.of("service", serviceName));
+      String environment = resource.getAttribute(DEPLOYMENT_ENVIRONMENT);
+      if (environment != null) {
+        commonTags.add(Tag.of("env", environment));
       }
+      registry.config().commonTags(commonTags);
+      CardinalityGuard guard = new CardinalityGuard(maxTagValues);
+      registry.config().meterFilter(guard);
+      guard.countCollapsedIn(
+          Counter.builder("obs4j.metrics.tag.values.collapsed")
+              .description("Tag values replaced by OTHER because a meter had too many distinct values")
+              .register(registry));
+      SelfMetrics selfMetrics = new SelfMetrics(registry);
+
+      TraceRing traceRing = consoleOn ? new TraceRing(consoleSpans, consoleBytes, registry) : null;
+      ConsoleServer consoleServer =
+          traceRing == null
+              ? null
+              : ConsoleServer.create(
+                  traceRing, registry, serviceName, consoleJaeger, consoleLogs, consoleRemote, consolePeers,
+                  consoleTraces, consoleCredentials);
+      this.console = consoleServer;
+      if (consoleServer != null) {
+        started.add(consoleServer);
+      }
+      // The port before any thread: the likeliest failure of all comes first.
+      MetricsServer server = null;
+      if (serverEnabled) {
+        try {
+          server = new MetricsServer(registry, serverHost, serverPort, serverUser, serverPassword, consoleServer);
+        } catch (IOException | RuntimeException e) {
+          throw new ObsConfigException(
+              "OTEL_EXPORTER_PROMETHEUS_PORT",
+              "Cannot serve /metrics on " + serverHost + ":" + serverPort
+                  + " (OTEL_EXPORTER_PROMETHEUS_HOST / OTEL_EXPORTER_PROMETHEUS_PORT): " + e,
+              e);
+        }
+        started.add(server);
+      }
+      this.metricsServer = server;
+
+      Sampler sampler = TracingSetup.sampler(settings, serviceName, started);
+      Map<String, SpanExporter> exporters = TracingSetup.exporters(settings, resource, selfMetrics);
+      SdkTracerProviderBuilder tracing =
+          SdkTracerProvider.builder().setResource(resource).setSampler(sampler).setSpanLimits(spanLimits);
+      tracing.addSpanProcessor(new StartCounter(selfMetrics.started()));
+      for (Map.Entry<String, SpanExporter> exporter : exporters.entrySet()) {
+        BoundedSpanProcessor processor =
+            new BoundedSpanProcessor(
+                exporter.getKey(), exporter.getValue(), selfMetrics, maxQueue, maxBatch, delay, exportTimeout);
+        tracingStarted.add(() -> processor.shutdown().join(1, TimeUnit.SECONDS)); // until the SDK owns it
+        tracing.addSpanProcessor(processor);
+      }
+      for (SpanProcessor processor : builder.processors) {
+        tracing.addSpanProcessor(processor);
+      }
+      if (traceRing != null) {
+        tracing.addSpanProcessor(traceRing);
+        // the console's latest errors, from log4j2 or Logback, whichever is the backend (both are optional)
+        try {
+          Log4j2LatestErrorsAppender.install();
+        } catch (LinkageError noLog4jCore) {
+          // not on the class path
+        }
+        try {
+          LogbackLatestErrorsAppender.install();
+        } catch (LinkageError noLogback) {
+          // not on the class path
+        }
+      }
+      this.sdk =
+          OpenTelemetrySdk.builder()
+              .setTracerProvider(tracing.build())
+              .setPropagators(ContextPropagators.create(propagator))
+              .build();
+      tracingStarted.clear();
+      tracingStarted.add(() -> sdk.getSdkTracerProvider().shutdown().join(1, TimeUnit.SECONDS));
+      this.tracer = sdk.getTracer(INSTRUMENTATION_NAME);
+      this.propagation = ObsInternals.newPropagation(propagator, extractor);
+      this.operations =
+          ObsInternals.newOperations(
+              tracer, propagation, registry, contextFields, serviceName, acceptInboundFields, fieldHosts);
+      if (jvmMetrics) {
+        // Bound on the first scrape or after a few seconds, not on the way to the first request.
+        JvmMetrics jvm = new JvmMetrics(registry, JVM_METRICS_DELAY);
+        started.add(jvm);
+        registry.beforeScrape(jvm::bind);
+      }
+
+      // Nothing below can fail: only now does this handle become visible to the rest of the JVM.
+      LogCorrelation.serviceName(serviceName);
+      if (global) {
+        registerGlobal(sdk);
+      }
+      this.closeables = new ArrayList<>(started);
+      this.shutdownHook = hook ? new Thread(this::close, "obs4j-shutdown") : null;
+      if (shutdownHook != null) {
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+      }
+      log.debug(
+          "obs4j started for service {}: exporters {}, sampler {}, propagators {}",
+          serviceName,
+          exporters.keySet(),
+          sampler.getDescription(),
+          propagator.fields());
+    } catch (RuntimeException | Error e) {
+      closeAll(tracingStarted);
+      closeAll(started);
+      throw e;
+    }
+  }
+
+  /** Closes {@code started}, last first; a failure to close one does not stop the others. */
+  private static void closeAll(List<AutoCloseable> started) {
+    for (int i = started.size() - 1; i >= 0; i--) {
       try {
-        LogbackLatestErrorsAppender.install();
-      } catch (LinkageError noLogback) {
-        // not on the class path
+        started.get(i).close();
+      } catch (Exception | LinkageError e) {
+        log.debug("obs4j could not close {}", started.get(i), e);
       }
     }
-    this.sdk =
-        OpenTelemetrySdk.builder()
-            .setTracerProvider(tracing.build())
-            .setPropagators(ContextPropagators.create(propagator))
-            .build();
-    this.tracer = sdk.getTracer(INSTRUMENTATION_NAME);
-    this.propagation = ObsInternals.newPropagation(propagator, extractor);
-    this.operations =
-        ObsInternals.newOperations(
-            tracer, propagation, registry, contextFields, serviceName, acceptInboundFields, fieldHosts);
-
-    LogCorrelation.serviceName(serviceName);
-    if (settings.bool("OBS4J_REGISTER_GLOBAL", true)) {
-      registerGlobal(sdk);
-    }
-
-    MetricsServer server = null;
-    if (serverEnabled) {
-      try {
-        server = new MetricsServer(registry, serverHost, serverPort, serverUser, serverPassword, consolePage);
-      } catch (IOException | RuntimeException e) {
-        sdk.getSdkTracerProvider().shutdown();
-        throw new ObsConfigException(
-            "OTEL_EXPORTER_PROMETHEUS_PORT",
-            "Cannot serve /metrics on " + serverHost + ":" + serverPort
-                + " (OTEL_EXPORTER_PROMETHEUS_HOST / OTEL_EXPORTER_PROMETHEUS_PORT): " + e,
-            e);
-      }
-    }
-    this.metricsServer = server;
-    this.shutdownHook = hook ? new Thread(this::close, "obs4j-shutdown") : null;
-    if (shutdownHook != null) {
-      Runtime.getRuntime().addShutdownHook(shutdownHook);
-    }
-    log.debug(
-        "obs4j started for service {}: exporters {}, sampler {}, propagators {}",
-        serviceName,
-        exporters.keySet(),
-        sampler.getDescription(),
-        propagator.fields());
   }
 
   /**
@@ -288,22 +328,22 @@ public final class Obs implements AutoCloseable {
     }
   }
 
-  /** Basic auth for the metrics server takes both settings or neither, and a user name without a colon. */
-  private static void checkBasicAuth(@Nullable String user, @Nullable String password) {
+  /** Basic auth takes both settings or neither, and a user name without a colon. */
+  private static void checkBasicAuth(
+      String userSetting, @Nullable String user, String passwordSetting, @Nullable String password, String what) {
     if (user == null && password != null) {
       throw new ObsConfigException(
-          "OBS4J_METRICS_SERVER_USERNAME",
-          "OBS4J_METRICS_SERVER_PASSWORD is set but OBS4J_METRICS_SERVER_USERNAME is not: set both for basic auth on /metrics, or neither");
+          userSetting,
+          passwordSetting + " is set but " + userSetting + " is not: set both for basic auth on " + what + ", or neither");
     }
     if (user != null && password == null) {
       throw new ObsConfigException(
-          "OBS4J_METRICS_SERVER_PASSWORD",
-          "OBS4J_METRICS_SERVER_USERNAME is set but OBS4J_METRICS_SERVER_PASSWORD is not: set both for basic auth on /metrics, or neither");
+          passwordSetting,
+          userSetting + " is set but " + passwordSetting + " is not: set both for basic auth on " + what + ", or neither");
     }
     // (control characters never get this far: reading any setting rejects them)
     if (user != null && user.indexOf(':') >= 0) {
-      throw new ObsConfigException(
-          "OBS4J_METRICS_SERVER_USERNAME", "Invalid OBS4J_METRICS_SERVER_USERNAME: basic auth user names cannot contain ':'");
+      throw new ObsConfigException(userSetting, "Invalid " + userSetting + ": basic auth user names cannot contain ':'");
     }
   }
 
@@ -537,22 +577,15 @@ public final class Obs implements AutoCloseable {
           .shutdown()
           .join(shutdownTimeout.toMillis(), TimeUnit.MILLISECONDS)
           .isSuccess()) {
-        log.warn("obs4j could not flush every span within {} ms (OBS4J_SHUTDOWN_TIMEOUT)", shutdownTimeout.toMillis());
+        log.warn(
+            "obs4j could not deliver every span at shutdown: some were lost (see obs4j_spans_dropped_total) or not"
+                + " flushed within {} ms (OBS4J_SHUTDOWN_TIMEOUT)",
+            shutdownTimeout.toMillis());
       }
     } catch (RuntimeException e) {
       log.warn("obs4j tracing shutdown failed", e);
     }
-    MetricsServer server = metricsServer;
-    if (server != null) {
-      server.close();
-    }
-    for (AutoCloseable closeable : closeables) {
-      try {
-        closeable.close();
-      } catch (Exception e) {
-        log.debug("obs4j could not close {}", closeable, e);
-      }
-    }
+    closeAll(closeables); // the metrics server, the console, a remote sampler, the JVM meters
   }
 
   @Override

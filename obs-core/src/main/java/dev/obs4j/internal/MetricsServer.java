@@ -7,7 +7,7 @@ package dev.obs4j.internal;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.obs4j.metrics.PrometheusScrape;
-import dev.obs4j.internal.console.ConsolePage;
+import dev.obs4j.internal.console.ConsoleServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -45,7 +45,7 @@ public final class MetricsServer implements AutoCloseable {
   private final ExecutorService executor;
   private final PrometheusMeterRegistry registry;
   private final byte @Nullable [] expectedAuthorization;
-  private final @Nullable ConsolePage console;
+  private final @Nullable ConsoleServer console;
 
   /**
    * Serves on {@code host:port}; with {@code username} and {@code password} both non-null, {@code /metrics}
@@ -68,7 +68,7 @@ public final class MetricsServer implements AutoCloseable {
       int port,
       @Nullable String username,
       @Nullable String password,
-      @Nullable ConsolePage console)
+      @Nullable ConsoleServer console)
       throws IOException {
     this.registry = registry;
     this.console = console;
@@ -97,13 +97,7 @@ public final class MetricsServer implements AutoCloseable {
       String path = exchange.getRequestURI().getRawPath();
       String method = exchange.getRequestMethod();
       boolean head = "HEAD".equals(method);
-      boolean consolePath =
-          console != null
-              && (CONSOLE_PATH.equals(path) || path.startsWith(CONSOLE_TRACE_PATH))
-              && console.allows(
-                  exchange.getRemoteAddress().getAddress().getHostAddress(),
-                  exchange.getRequestHeaders().getFirst("Host"),
-                  ConsolePage.forwarded(exchange.getRequestHeaders()::getFirst));
+      boolean consolePath = console != null && (CONSOLE_PATH.equals(path) || path.startsWith(CONSOLE_TRACE_PATH));
       if (!METRICS_PATH.equals(path) && !HEALTH_PATH.equals(path) && !consolePath) {
         exchange.sendResponseHeaders(404, -1);
         return;
@@ -123,13 +117,22 @@ public final class MetricsServer implements AutoCloseable {
         return;
       }
       if (consolePath && console != null) {
-        ConsolePage.Page page = console.page(path, ConsolePage.query(exchange.getRequestURI().getRawQuery()));
-        if (page == null) {
-          exchange.sendResponseHeaders(404, -1);
-          return;
+        ConsoleServer.Response answer =
+            console.serve(
+                new ConsoleServer.Request(
+                    method,
+                    path,
+                    exchange.getRequestURI().getRawQuery(),
+                    exchange.getRemoteAddress().getAddress().getHostAddress(),
+                    exchange.getRequestHeaders()::getFirst),
+                ConsoleServer.Mount.METRICS_SERVER);
+        answer.headers().forEach(exchange.getResponseHeaders()::set);
+        exchange.sendResponseHeaders(answer.status(), answer.body().length == 0 ? -1 : answer.body().length);
+        if (answer.body().length > 0) {
+          try (OutputStream out = exchange.getResponseBody()) {
+            out.write(answer.body());
+          }
         }
-        ConsolePage.SECURITY_HEADERS.forEach(exchange.getResponseHeaders()::set);
-        send(exchange, page.contentType(), page.body(), head);
         return;
       }
       PrometheusScrape scrape = PrometheusScrape.of(registry, exchange.getRequestHeaders().getFirst("Accept"));

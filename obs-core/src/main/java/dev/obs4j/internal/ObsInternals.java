@@ -6,7 +6,7 @@ package dev.obs4j.internal;
 
 import dev.obs4j.Obs;
 import dev.obs4j.instrument.Operations;
-import dev.obs4j.internal.console.ConsolePage;
+import dev.obs4j.internal.console.ConsoleServer;
 import dev.obs4j.trace.Propagation;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.trace.Tracer;
@@ -53,12 +53,12 @@ public final class ObsInternals {
 
   /** Reads an {@code Obs}' console; registered by {@code Obs} itself. */
   @FunctionalInterface
-  public interface ConsoleAccess {
+  public interface ConsoleLookup {
     /** The console of {@code obs}, or null when {@code OBS4J_CONSOLE} is off. */
-    @Nullable ConsolePage console(Obs obs);
+    @Nullable ConsoleServer console(Obs obs);
   }
 
-  private static volatile @Nullable ConsoleAccess consoleAccess;
+  private static volatile @Nullable ConsoleLookup consoleLookup;
   private static volatile @Nullable OperationsFactory operationsFactory;
   private static volatile @Nullable MeterCacheAccess meterCacheAccess;
   private static volatile @Nullable PropagationFactory propagationFactory;
@@ -72,14 +72,14 @@ public final class ObsInternals {
   }
 
   /** Called once, from {@code Obs}' static initialiser. */
-  public static void setConsoleAccess(ConsoleAccess access) {
-    consoleAccess = Objects.requireNonNull(access);
+  public static void setConsoleLookup(ConsoleLookup lookup) {
+    consoleLookup = Objects.requireNonNull(lookup);
   }
 
   /** The console of {@code obs} for an adapter to serve, or null when it is off. */
-  public static @Nullable ConsolePage console(Obs obs) {
+  public static @Nullable ConsoleServer console(Obs obs) {
     // An Obs instance exists, so its class is initialised and the accessor registered.
-    return Objects.requireNonNull(consoleAccess).console(obs);
+    return Objects.requireNonNull(consoleLookup).console(obs);
   }
 
   /** Called once, from {@code Propagation}'s static initialiser. */

@@ -124,9 +124,13 @@ public final class TracingSetup {
 
   // ---- samplers ----
 
-  public static Sampler sampler(Settings settings, String serviceName) {
+  /**
+   * The sampler the settings ask for. A remote sampler starts polling at once: it is added to
+   * {@code started}, for the caller to close.
+   */
+  public static Sampler sampler(Settings settings, String serviceName, List<AutoCloseable> started) {
     if (settings.isSet("OTEL_TRACES_SAMPLER") || !settings.isSet("JAEGER_SAMPLER_TYPE")) {
-      return otelSampler(settings, serviceName);
+      return otelSampler(settings, serviceName, started);
     }
     String type = settings.oneOf("JAEGER_SAMPLER_TYPE", "remote", JAEGER_SAMPLERS);
     String param = settings.get("JAEGER_SAMPLER_PARAM");
@@ -152,13 +156,13 @@ public final class TracingSetup {
         URI endpoint = Settings.httpUrl("JAEGER_SAMPLER_MANAGER_HOST_PORT", "http://" + hostPort);
         refuseHttpSamplingPort("JAEGER_SAMPLER_MANAGER_HOST_PORT", hostPort, endpoint);
         double initial = param == null ? 0.001 : Settings.parseDouble("JAEGER_SAMPLER_PARAM", param, 0, 1);
-        root = remote("JAEGER_SAMPLER_TYPE", endpoint.toString(), serviceName, Duration.ofMinutes(1), initial);
+        root = remote("JAEGER_SAMPLER_TYPE", endpoint.toString(), serviceName, Duration.ofMinutes(1), initial, started);
     }
     // Jaeger clients always honoured the caller's decision; so does the parent-based wrapper.
     return Sampler.parentBased(root);
   }
 
-  private static Sampler otelSampler(Settings settings, String serviceName) {
+  private static Sampler otelSampler(Settings settings, String serviceName, List<AutoCloseable> started) {
     String name = settings.oneOf("OTEL_TRACES_SAMPLER", "parentbased_always_on", SAMPLERS);
     String arg = settings.get("OTEL_TRACES_SAMPLER_ARG");
     boolean parentBased = name.startsWith("parentbased_");
@@ -194,7 +198,7 @@ public final class TracingSetup {
         double initial =
             Settings.parseDouble(
                 "OTEL_TRACES_SAMPLER_ARG", args.getOrDefault("initialSamplingRate", "0.001"), 0, 1);
-        root = remote("OTEL_TRACES_SAMPLER", endpoint, serviceName, Duration.ofMillis(pollMs), initial);
+        root = remote("OTEL_TRACES_SAMPLER", endpoint, serviceName, Duration.ofMillis(pollMs), initial, started);
     }
     return parentBased ? Sampler.parentBased(root) : root;
   }
@@ -242,14 +246,22 @@ public final class TracingSetup {
   }
 
   private static Sampler remote(
-      String setting, String endpoint, String serviceName, Duration poll, double initialRate) {
+      String setting,
+      String endpoint,
+      String serviceName,
+      Duration poll,
+      double initialRate,
+      List<AutoCloseable> started) {
     try {
-      return JaegerRemoteSampler.builder()
-          .setEndpoint(endpoint)
-          .setServiceName(serviceName)
-          .setPollingInterval(poll)
-          .setInitialSampler(Sampler.traceIdRatioBased(initialRate))
-          .build();
+      JaegerRemoteSampler sampler =
+          JaegerRemoteSampler.builder()
+              .setEndpoint(endpoint)
+              .setServiceName(serviceName)
+              .setPollingInterval(poll)
+              .setInitialSampler(Sampler.traceIdRatioBased(initialRate))
+              .build();
+      started.add(sampler);
+      return sampler;
     } catch (RuntimeException | LinkageError e) {
       throw new ObsConfigException(
           setting,
@@ -279,19 +291,24 @@ public final class TracingSetup {
     // OTLP settings are checked even when otlp is not chosen: a typo should not wait for the day it is.
     String[] otlpTarget = otlpTarget(settings);
     Map<String, SpanExporter> out = new LinkedHashMap<>();
-    for (String name : names) {
-      switch (name) {
-        case "jaeger":
-          out.put(name, new JaegerUdpSpanExporter(host, port, resource, metrics));
-          break;
-        case "otlp":
-          out.put(name, otlp(otlpTarget, timeout));
-          break;
-        case "logging":
-          out.put(name, LoggingSpanExporter.create());
-          break;
-        default: // none
+    try {
+      for (String name : names) {
+        switch (name) {
+          case "jaeger":
+            out.put(name, new JaegerUdpSpanExporter(host, port, resource, metrics));
+            break;
+          case "otlp":
+            out.put(name, otlp(otlpTarget, timeout));
+            break;
+          case "logging":
+            out.put(name, LoggingSpanExporter.create());
+            break;
+          default: // none
+        }
       }
+    } catch (RuntimeException | Error e) {
+      out.values().forEach(SpanExporter::shutdown); // one that built leaves no socket behind
+      throw e;
     }
     return out;
   }

@@ -6,6 +6,7 @@ package dev.obs4j.demo;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.obs4j.ConsoleAccess;
 import dev.obs4j.ObsContext;
 import dev.obs4j.http.ObsHttp;
 import dev.obs4j.http.javalin.ObsJavalin;
@@ -32,7 +33,13 @@ final class DemoHttp {
     // SIGTERM: stop accepting, let requests in flight finish (up to 10 s), then stop.
     cfg.jetty.modifyServer(server -> server.setStopTimeout(10_000));
     cfg.jetty.modifyServletContextHandler(context -> context.insertHandler(new GracefulHandler()));
-    cfg.routes.get("/metrics", ObsJavalin.metricsHandler(http.obs())); // the console: the plugin serves /obs
+    cfg.routes.get("/metrics", ObsJavalin.metricsHandler(http.obs()));
+    // The console on the app's own port, open to a browser on this machine without credentials: a choice
+    // for a demo on a developer's machine, never for a port a reverse proxy serves (nginx's default
+    // proxy_pass makes every client look local). OBS4J_CONSOLE_TOKEN still lets others in with the token.
+    io.javalin.http.Handler console = ObsJavalin.consoleHandler(http.obs(), ConsoleAccess.LOCAL_OR_CREDENTIALS);
+    cfg.routes.get("/obs", console);
+    cfg.routes.get("/obs/trace/{id}", console);
     cfg.routes.exception(
         io.javalin.http.BadRequestResponse.class,
         (e, ctx) -> error(ctx, HttpStatus.BAD_REQUEST, e.getMessage()));

@@ -52,6 +52,8 @@ public final class DemoMain {
             "See each part's recent traces, latest errors and RED, with no backend running (the obs4j console):",
             "  " + gateway + "/obs   http://" + host + ":" + demo.ordersPort() + "/obs   http://" + host + ":"
                 + demo.workerPort() + "/obs",
+            "  (they let in any browser on this machine without credentials, a choice for development: behind a"
+                + " reverse proxy every client would look local; OBS4J_CONSOLE=false turns them off)",
             ""));
 
     Traffic traffic =

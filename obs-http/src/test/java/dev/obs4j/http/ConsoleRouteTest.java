@@ -15,7 +15,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import org.junit.jupiter.api.Test;
 
-/** The console on a Javalin app's own port, served by the plugin: the app's requests, its RED table, no trace of itself. */
+/** The console on a Javalin app's own port, where the app mounts it: the app's requests, its RED table, no trace of itself. */
 class ConsoleRouteTest {
 
   @Test
@@ -27,7 +27,8 @@ class ConsoleRouteTest {
         cfg.startup.showJavalinBanner = false;
         cfg.registerPlugin(ObsJavalin.create(ObsHttp.create(obs)));
         cfg.routes.get("/orders/{id}", ctx -> ctx.result("order " + ctx.pathParam("id")));
-        // no route for /obs: with the console on, the plugin serves it
+        cfg.routes.get("/obs", ObsJavalin.consoleHandler(obs, dev.obs4j.ConsoleAccess.LOCAL_OR_CREDENTIALS));
+        cfg.routes.get("/obs/trace/{id}", ObsJavalin.consoleHandler(obs, dev.obs4j.ConsoleAccess.LOCAL_OR_CREDENTIALS));
       }).start("127.0.0.1", 0);
       try {
         HttpClient client = HttpClient.newHttpClient();

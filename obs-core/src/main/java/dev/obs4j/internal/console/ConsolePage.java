@@ -5,13 +5,6 @@
 package dev.obs4j.internal.console;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import java.io.IOException;
-import java.io.InputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -29,11 +22,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.function.Function;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
@@ -42,23 +30,12 @@ import org.jspecify.annotations.Nullable;
  * trace as a waterfall. No script and no external asset; every value that came from a request, a span or
  * the configuration is escaped, since span attributes are attacker-controlled.
  */
-public final class ConsolePage {
-  /** The Content-Security-Policy the pages are served with: nothing loads, nothing runs. */
-  private static final String CONTENT_SECURITY_POLICY =
-      "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
-
-  /** The headers every page is served with besides its Content-Type, by every mount of the console. */
-  public static final Map<String, String> SECURITY_HEADERS =
-      Map.of("Content-Security-Policy", CONTENT_SECURITY_POLICY, "X-Content-Type-Options", "nosniff");
-
+final class ConsolePage {
   private static final Pattern TRACE_ID = Pattern.compile("[0-9a-f]{32}");
   private static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS", Locale.ROOT).withZone(ZoneOffset.UTC);
   private static final String HTML = "text/html; charset=utf-8";
   private static final String SPANS = "text/tab-separated-values; charset=utf-8";
-  private static final int PEER_DEADLINE_SECONDS = 2;
-  private static final Duration PEER_DEADLINE = Duration.ofSeconds(PEER_DEADLINE_SECONDS);
-  private static final int PEER_MAX_BYTES = 4 << 20;
   private static final String STYLE =
       "body{font:14px system-ui,sans-serif;margin:1.5em;color:#222}"
           + "table{border-collapse:collapse;width:100%}td,th{padding:3px 8px;border-bottom:1px solid #ddd;"
@@ -73,29 +50,25 @@ public final class ConsolePage {
   private final @Nullable String jaegerUrl;
   private final @Nullable String logsUrl;
   private final long startedNanos = System.nanoTime(); // with the Obs that serves it: rates are since then
-  private final boolean remote;
   private final int listMax;
-  private final List<URI> peers;
-  private volatile @Nullable HttpClient client;
+  private final PeerClient peers;
 
   /**
    * Pages over {@code ring} and {@code registry} for {@code service}; {@code jaegerUrl} (the Jaeger UI's base address) and
    * {@code logsUrl} (a log search address holding {@code {traceId}}) add links out when not null;
-   * {@code remote} lets clients on other machines see the pages; {@code peers} are the consoles of the other
-   * services whose spans a trace's waterfall shows too; the list shows at most {@code listMax} traces.
+   * {@code peers} asks the consoles of the other services whose spans a trace's waterfall shows too; the
+   * list shows at most {@code listMax} traces.
    */
-  public ConsolePage(
+  ConsolePage(
       TraceRing ring,
       MeterRegistry registry,
       String service,
       @Nullable String jaegerUrl,
       @Nullable String logsUrl,
-      boolean remote,
-      List<URI> peers,
+      PeerClient peers,
       int listMax) {
-    this.remote = remote;
     this.listMax = listMax;
-    this.peers = List.copyOf(peers);
+    this.peers = peers;
     this.ring = ring;
     this.registry = registry;
     this.service = service;
@@ -103,66 +76,14 @@ public final class ConsolePage {
     this.logsUrl = logsUrl;
   }
 
-  /**
-   * Whether a request may see the pages: from any client with {@code OBS4J_CONSOLE_REMOTE=true}; otherwise
-   * only from a client on this machine ({@code address}, the IP address the server reports, is loopback)
-   * that came through no proxy (no {@code Forwarded}, {@code X-Forwarded-For} or {@code X-Real-IP} header:
-   * a proxy on this machine makes every client look local) and named this machine ({@code host}, the
-   * {@code Host} header: {@code localhost} or a loopback address, so that a web page on another site cannot
-   * read the console through DNS rebinding).
-   */
-  public boolean allows(@Nullable String address, @Nullable String host, boolean forwarded) {
-    if (remote) {
-      return true;
-    }
-    return !forwarded && host != null && loopbackHost(host) && allows(address);
-  }
-
-  /** Whether a request came through a proxy: it carries one of the headers proxies add ({@code header} reads one). */
-  public static boolean forwarded(Function<String, @Nullable String> header) {
-    return header.apply("Forwarded") != null || header.apply("X-Forwarded-For") != null || header.apply("X-Real-IP") != null;
-  }
-
-  /** Whether {@code host} (a Host header: name or address, with or without a port) names this machine. */
-  static boolean loopbackHost(String host) {
-    String name = host.trim().toLowerCase(Locale.ROOT);
-    if (name.startsWith("[")) {
-      int end = name.indexOf(']');
-      name = end < 0 ? name : name.substring(0, end + 1);
-    } else if (name.indexOf(':') >= 0 && name.indexOf(':') == name.lastIndexOf(':')) {
-      name = name.substring(0, name.indexOf(':')); // host:port
-    }
-    return name.equals("localhost") || isLoopbackAddress(name);
-  }
-
-  /** Whether a client at {@code address} may see the pages, going by its address alone. */
-  boolean allows(@Nullable String address) {
-    return remote || isLoopbackAddress(address);
-  }
-
-  /** Whether {@code address} is a loopback IP literal; a name is never looked up. */
-  private static boolean isLoopbackAddress(@Nullable String address) {
-    if (address == null || address.isEmpty()) {
-      return false;
-    }
-    String ip = address.startsWith("[") && address.endsWith("]") ? address.substring(1, address.length() - 1) : address;
-    try {
-      // an IP literal: parsed, never looked up
-      return (ip.indexOf(':') >= 0 || ip.chars().allMatch(c -> c == '.' || Character.isDigit(c)))
-          && java.net.InetAddress.getByName(ip).isLoopbackAddress();
-    } catch (java.net.UnknownHostException e) {
-      return false;
-    }
-  }
-
   /** An answer: its content type and body. */
-  public record Page(String contentType, String body) {}
+  record Page(String contentType, String body) {}
 
   /**
    * The answer to a GET of {@code path} (the raw path: {@code /obs}, {@code /obs/trace/ID}, or that with the
    * query {@code spans} for another console) with {@code query}'s parameters; null for a 404.
    */
-  public @Nullable Page page(String path, Map<String, String> query) {
+  @Nullable Page page(String path, Map<String, String> query) {
     if (path.equals("/obs")) {
       return new Page(HTML, list(query));
     }
@@ -175,7 +96,7 @@ public final class ConsolePage {
   }
 
   /** The query's parameters, percent-decoded; a malformed one is left out. */
-  public static Map<String, String> query(@Nullable String raw) {
+  static Map<String, String> query(@Nullable String raw) {
     Map<String, String> parameters = new HashMap<>();
     if (raw == null) {
       return parameters;
@@ -194,7 +115,7 @@ public final class ConsolePage {
   }
 
   /** Whether {@code id} is a trace id as the pages take it: 32 lower-case hex digits. */
-  public static boolean isTraceId(String id) {
+  static boolean isTraceId(String id) {
     return TRACE_ID.matcher(id).matches();
   }
 
@@ -203,7 +124,7 @@ public final class ConsolePage {
    * traces with an error), {@code route} (part of the root's route or name) and {@code trace} (a trace id,
    * or its start).
    */
-  public String list(Map<String, String> query) {
+  String list(Map<String, String> query) {
     boolean errorsOnly = query.containsKey("error");
     String route = query.getOrDefault("route", "").trim();
     String traceId = query.getOrDefault("trace", "").trim().toLowerCase(Locale.ROOT);
@@ -224,18 +145,18 @@ public final class ConsolePage {
       }
       if ((errorsOnly && !trace.error())
           || (!traceId.isEmpty() && !trace.traceId().startsWith(traceId))
-          || (!route.isEmpty() && !contains(trace.route(), route) && !contains(trace.root().getName(), route))) {
+          || (!route.isEmpty() && !contains(trace.route(), route) && !contains(trace.name(), route))) {
         continue;
       }
       shown++;
       html.append("<tr><td>").append(time(Instant.ofEpochSecond(0, trace.endNanos())))
           .append("</td><td><a href=\"/obs/trace/").append(trace.traceId()).append("\">")
-          .append(escape(trace.root().getName())).append("</a><br><code>").append(trace.traceId())
+          .append(escape(trace.name())).append("</a><br><code>").append(trace.traceId())
           .append("</code>").append(trace.complete() ? "" : " (its root span is not here: another service's, or evicted)")
           .append("</td><td>").append(escape(trace.service())).append("</td><td>")
           .append(millis(trace.durationNanos())).append("</td><td>").append(trace.error() ? "<span class=\"err\">ERROR</span>" : "OK")
           .append("</td><td>").append(escape(String.valueOf(trace.userId() == null ? "" : trace.userId())))
-          .append("</td><td>").append(trace.spans().size()).append("</td></tr>");
+          .append("</td><td>").append(trace.size()).append("</td></tr>");
     }
     html.append("</table>");
     if (shown == 0) {
@@ -268,13 +189,13 @@ public final class ConsolePage {
    * The spans this console holds of {@code traceId}, one line each as {@link ViewSpan} writes them, for the
    * consoles of the other services of the trace; null when it holds none.
    */
-  public @Nullable String spans(String traceId) {
+  @Nullable String spans(String traceId) {
     Trace trace = isTraceId(traceId) ? ring.trace(traceId) : null;
     if (trace == null) {
       return null;
     }
     StringBuilder lines = new StringBuilder();
-    trace.spans().forEach(span -> lines.append(ViewSpan.of(span).line()).append('\n'));
+    trace.spans().forEach(span -> lines.append(span.line()).append('\n'));
     return lines.toString();
   }
 
@@ -282,37 +203,18 @@ public final class ConsolePage {
    * The trace {@code traceId} as a waterfall, with the spans the peer consoles ({@code OBS4J_CONSOLE_PEERS})
    * hold of it; null when neither this console nor a peer holds any.
    */
-  public @Nullable String trace(String traceId) {
+  @Nullable String trace(String traceId) {
     if (!isTraceId(traceId)) {
       return null;
     }
     Map<String, ViewSpan> byId = new LinkedHashMap<>();
     Trace local = ring.trace(traceId);
     if (local != null) {
-      local.spans().forEach(span -> byId.put(span.getSpanId(), ViewSpan.of(span)));
+      local.spans().forEach(span -> byId.put(span.spanId(), span));
     }
-    List<String> unreachable = new ArrayList<>();
-    Map<URI, CompletableFuture<@Nullable List<ViewSpan>>> asked = new LinkedHashMap<>();
-    peers.forEach(peer -> asked.put(peer, fetch(peer, traceId)));
-    long deadline = System.nanoTime() + PEER_DEADLINE.toNanos();
-    for (Map.Entry<URI, CompletableFuture<@Nullable List<ViewSpan>>> answer : asked.entrySet()) {
-      List<ViewSpan> remote;
-      try {
-        remote = answer.getValue().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-      } catch (ExecutionException | TimeoutException e) {
-        answer.getValue().cancel(true);
-        remote = null;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        remote = null;
-      }
-      if (remote == null) {
-        URI peer = answer.getKey();
-        unreachable.add(peer.getScheme() + "://" + peer.getHost() + (peer.getPort() < 0 ? "" : ":" + peer.getPort()));
-      } else {
-        remote.forEach(span -> byId.putIfAbsent(span.spanId(), span));
-      }
-    }
+    PeerClient.Answers answers = peers.ask(traceId);
+    answers.spans().forEach(span -> byId.putIfAbsent(span.spanId(), span));
+    List<String> unreachable = answers.unreachable();
     if (byId.isEmpty()) {
       return null;
     }
@@ -397,46 +299,6 @@ public final class ConsolePage {
       }
     }
     return out;
-  }
-
-  /**
-   * The spans {@code peer}'s console holds of the trace (none when it holds none); null when it cannot be
-   * read. Asked without waiting: the page waits for all peers together, {@value #PEER_DEADLINE_SECONDS} s at
-   * most, and reads at most 4 MB of each.
-   */
-  private CompletableFuture<@Nullable List<ViewSpan>> fetch(URI peer, String traceId) {
-    HttpRequest request =
-        HttpRequest.newBuilder(peer.resolve("/obs/trace/" + traceId + "?spans")).timeout(PEER_DEADLINE).GET().build();
-    return client().sendAsync(request, HttpResponse.BodyHandlers.ofInputStream()).thenApply(response -> {
-      try (InputStream body = response.body()) {
-        if (response.statusCode() == 404) {
-          return List.<ViewSpan>of();
-        }
-        if (response.statusCode() != 200) {
-          return null;
-        }
-        String text = new String(body.readNBytes(PEER_MAX_BYTES), StandardCharsets.UTF_8);
-        List<ViewSpan> spans = new ArrayList<>();
-        for (String line : text.split("\n")) {
-          ViewSpan span = line.isEmpty() ? null : ViewSpan.parse(line);
-          if (span != null) {
-            spans.add(span);
-          }
-        }
-        return spans;
-      } catch (IOException e) {
-        return null;
-      }
-    });
-  }
-
-  private HttpClient client() {
-    HttpClient c = client;
-    if (c == null) {
-      c = HttpClient.newBuilder().connectTimeout(PEER_DEADLINE).followRedirects(HttpClient.Redirect.NEVER).build();
-      client = c;
-    }
-    return c;
   }
 
   private static String attributes(ViewSpan span) {

@@ -5,7 +5,6 @@
 package dev.obs4j.internal.console;
 
 import io.opentelemetry.api.common.AttributeKey;
-import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -19,25 +18,23 @@ import org.jspecify.annotations.Nullable;
  * summary its list shows.
  */
 public final class Trace {
-  private static final AttributeKey<String> USER = AttributeKey.stringKey("enduser.id");
-  private static final AttributeKey<String> ROUTE = AttributeKey.stringKey("http.route");
   private static final AttributeKey<String> SERVICE = AttributeKey.stringKey("service.name");
 
   private final String traceId;
-  private final List<SpanData> spans;
-  private final SpanData root;
+  private final List<ViewSpan> spans;
+  private final ViewSpan root;
 
-  Trace(String traceId, List<SpanData> spans) {
+  Trace(String traceId, List<ViewSpan> spans) {
     this.traceId = traceId;
-    List<SpanData> sorted = new ArrayList<>(spans);
-    sorted.sort(Comparator.comparingLong(SpanData::getStartEpochNanos));
+    List<ViewSpan> sorted = new ArrayList<>(spans);
+    sorted.sort(Comparator.comparingLong(ViewSpan::startNanos));
     this.spans = List.copyOf(sorted);
     Set<String> ids = new HashSet<>();
-    sorted.forEach(s -> ids.add(s.getSpanId()));
+    sorted.forEach(s -> ids.add(s.spanId()));
     // The root: the first span whose parent is not here (the real root, or the earliest one we hold).
     this.root =
         sorted.stream()
-            .filter(s -> !s.getParentSpanContext().isValid() || !ids.contains(s.getParentSpanId()))
+            .filter(s -> s.parentSpanId().isEmpty() || !ids.contains(s.parentSpanId()))
             .findFirst()
             .orElse(sorted.get(0));
   }
@@ -47,25 +44,35 @@ public final class Trace {
   }
 
   /** Every span held, earliest start first. */
-  public List<SpanData> spans() {
+  List<ViewSpan> spans() {
     return spans;
   }
 
-  public SpanData root() {
+  /** How many spans of it are held. */
+  public int size() {
+    return spans.size();
+  }
+
+  /** The name of its root span. */
+  public String name() {
+    return root.name();
+  }
+
+  ViewSpan root() {
     return root;
   }
 
   /** Whether the root has no parent at all: the whole trace began in this service. */
   public boolean complete() {
-    return !root.getParentSpanContext().isValid();
+    return root.parentSpanId().isEmpty();
   }
 
   public long startNanos() {
-    return spans.get(0).getStartEpochNanos();
+    return spans.get(0).startNanos();
   }
 
   public long endNanos() {
-    return spans.stream().mapToLong(SpanData::getEndEpochNanos).max().orElse(startNanos());
+    return spans.stream().mapToLong(ViewSpan::endNanos).max().orElse(startNanos());
   }
 
   public long durationNanos() {
@@ -74,11 +81,11 @@ public final class Trace {
 
   /** Whether any span of it ended in error. */
   public boolean error() {
-    return spans.stream().anyMatch(s -> s.getStatus().getStatusCode() == StatusCode.ERROR);
+    return spans.stream().anyMatch(ViewSpan::error);
   }
 
   public String service() {
-    return service(root);
+    return root.service();
   }
 
   static String service(SpanData span) {
@@ -88,11 +95,11 @@ public final class Trace {
 
   /** The first user id any span of it carries ({@code enduser.id}), or null. */
   public @Nullable String userId() {
-    return spans.stream().map(s -> s.getAttributes().get(USER)).filter(u -> u != null).findFirst().orElse(null);
+    return spans.stream().map(s -> s.attribute("enduser.id")).filter(u -> u != null).findFirst().orElse(null);
   }
 
   /** The root's route ({@code http.route}), or null. */
   public @Nullable String route() {
-    return root.getAttributes().get(ROUTE);
+    return root.attribute("http.route");
   }
 }

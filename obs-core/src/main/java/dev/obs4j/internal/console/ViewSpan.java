@@ -35,27 +35,84 @@ record ViewSpan(
 
   static final String EVENT = "event:";
 
+  /** At most this many characters of a span's name, an attribute's key, or the status description. */
+  static final int MAX_NAME = 256;
+  /** At most this many characters of an attribute's value (a path, a user agent, a statement). */
+  static final int MAX_VALUE = 1_024;
+  /** At most this many characters of an event's text (an exception's stack trace). */
+  static final int MAX_EVENT = 8_192;
+  /** At most this many attributes and events together. */
+  static final int MAX_ATTRIBUTES = 64;
+  /** What a cut value ends with. */
+  static final String CUT = "\u2026";
+
+  /**
+   * {@code span} as the console keeps it: every value cut to the bounds above as it is copied, so that what
+   * a client controls (a path, a user agent, an exception's message) cannot make one span large.
+   */
   static ViewSpan of(SpanData span) {
     List<Map.Entry<String, String>> attributes = new ArrayList<>();
-    span.getAttributes().forEach((AttributeKey<?> key, Object value) -> attributes.add(Map.entry(key.getKey(), String.valueOf(value))));
+    span.getAttributes().forEach((AttributeKey<?> key, Object value) -> {
+      if (attributes.size() < MAX_ATTRIBUTES) {
+        attributes.add(Map.entry(cut(key.getKey(), MAX_NAME), cut(String.valueOf(value), MAX_VALUE)));
+      }
+    });
     for (EventData event : span.getEvents()) {
+      if (attributes.size() == MAX_ATTRIBUTES) {
+        break;
+      }
       StringBuilder fields = new StringBuilder();
-      event.getAttributes().forEach((AttributeKey<?> key, Object value) ->
-          fields.append(fields.length() == 0 ? "" : "\n").append(key.getKey()).append(": ").append(value));
-      attributes.add(Map.entry(EVENT + event.getName(), fields.toString()));
+      event.getAttributes().forEach((AttributeKey<?> key, Object value) -> {
+        if (fields.length() <= MAX_EVENT) {
+          fields.append(fields.length() == 0 ? "" : "\n").append(key.getKey()).append(": ").append(value);
+        }
+      });
+      attributes.add(Map.entry(EVENT + cut(event.getName(), MAX_NAME), cut(fields.toString(), MAX_EVENT)));
     }
     String description = span.getStatus().getDescription();
     return new ViewSpan(
         span.getSpanId(),
         span.getParentSpanContext().isValid() ? span.getParentSpanId() : "",
-        Trace.service(span),
-        span.getName(),
+        cut(Trace.service(span), MAX_NAME),
+        cut(span.getName(), MAX_NAME),
         span.getKind().name().toLowerCase(Locale.ROOT),
         span.getStartEpochNanos(),
         span.getEndEpochNanos(),
         span.getStatus().getStatusCode() == StatusCode.ERROR,
-        description == null ? "" : description,
+        description == null ? "" : cut(description, MAX_VALUE),
         List.copyOf(attributes));
+  }
+
+  /** {@code text}, or its first {@code max} characters and {@link #CUT} (a substring: nothing of the rest is kept). */
+  static String cut(String text, int max) {
+    return text.length() <= max ? text : text.substring(0, max) + CUT;
+  }
+
+  /**
+   * An upper bound of the heap this span holds: every string counted at two bytes a character (as if none
+   * were Latin-1) plus its object headers, and the record, list and entries around them.
+   */
+  long bytes() {
+    long bytes = 160 + string(spanId) + string(parentSpanId) + string(service) + string(name) + string(kind)
+        + string(status);
+    for (Map.Entry<String, String> attribute : attributes) {
+      bytes += 48 + string(attribute.getKey()) + string(attribute.getValue());
+    }
+    return bytes;
+  }
+
+  private static long string(String text) {
+    return 56 + 2L * text.length();
+  }
+
+  /** The first value of attribute {@code key}, or null. */
+  @Nullable String attribute(String key) {
+    for (Map.Entry<String, String> attribute : attributes) {
+      if (attribute.getKey().equals(key)) {
+        return attribute.getValue();
+      }
+    }
+    return null;
   }
 
   String line() {

@@ -132,28 +132,44 @@ class ConsoleServerTest {
 
   @Test
   void onlyClientsOnThisMachine_unlessRemoteIsAllowed() {
-    ConsolePage local = new ConsolePage(new TraceRing(1, new io.micrometer.core.instrument.simple.SimpleMeterRegistry()),
-        new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), "shop", null, null, false, java.util.List.of(), 100);
-    assertThat(local.allows("127.0.0.1")).isTrue();
-    assertThat(local.allows("127.8.9.10")).isTrue();
-    assertThat(local.allows("0:0:0:0:0:0:0:1")).isTrue();
-    assertThat(local.allows("[::1]")).isTrue();
-    assertThat(local.allows("10.1.2.3")).isFalse();
-    assertThat(local.allows("192.168.1.20")).isFalse();
-    assertThat(local.allows("localhost")).as("a name is never looked up").isFalse();
-    assertThat(local.allows(null)).isFalse();
+    assertThat(LocalClient.isLoopbackAddress("127.0.0.1")).isTrue();
+    assertThat(LocalClient.isLoopbackAddress("127.8.9.10")).isTrue();
+    assertThat(LocalClient.isLoopbackAddress("0:0:0:0:0:0:0:1")).isTrue();
+    assertThat(LocalClient.isLoopbackAddress("[::1]")).isTrue();
+    assertThat(LocalClient.isLoopbackAddress("10.1.2.3")).isFalse();
+    assertThat(LocalClient.isLoopbackAddress("192.168.1.20")).isFalse();
+    assertThat(LocalClient.isLoopbackAddress("localhost")).as("a name is never looked up").isFalse();
+    assertThat(LocalClient.isLoopbackAddress(null)).isFalse();
+    assertThat(LocalClient.isLoopbackAddress("g::1")).as("not a literal: never looked up").isFalse();
+    assertThat(LocalClient.isLoopbackAddress("localhost:1")).as("not a literal: never looked up").isFalse();
     // a client on this machine, but through a proxy, or naming another host (DNS rebinding)
-    assertThat(local.allows("127.0.0.1", "127.0.0.1:9464", false)).isTrue();
-    assertThat(local.allows("127.0.0.1", "localhost", false)).isTrue();
-    assertThat(local.allows("::1", "[::1]:9464", false)).isTrue();
-    assertThat(local.allows("127.0.0.1", "127.0.0.1:9464", true)).as("behind a proxy").isFalse();
-    assertThat(local.allows("127.0.0.1", "attacker.example:9464", false)).as("rebinding").isFalse();
-    assertThat(local.allows("127.0.0.1", null, false)).isFalse();
-    assertThat(local.allows("10.1.2.3", "127.0.0.1", false)).isFalse();
-    ConsolePage remote = new ConsolePage(new TraceRing(1, new io.micrometer.core.instrument.simple.SimpleMeterRegistry()),
-        new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), "shop", null, null, true, java.util.List.of(), 100);
-    assertThat(remote.allows("10.1.2.3")).isTrue();
-    assertThat(remote.allows("10.1.2.3", "obs.example", true)).isTrue();
+    assertThat(local("127.0.0.1", "127.0.0.1:9464")).isTrue();
+    assertThat(local("127.0.0.1", "localhost")).isTrue();
+    assertThat(local("::1", "[::1]:9464")).isTrue();
+    assertThat(local("127.0.0.1", "127.0.0.1:9464", "X-Forwarded-For", "203.0.113.9")).as("behind a proxy").isFalse();
+    assertThat(local("127.0.0.1", "127.0.0.1:9464", "Forwarded", "for=203.0.113.9")).as("behind a proxy").isFalse();
+    assertThat(local("127.0.0.1", "127.0.0.1:9464", "X-Real-IP", "203.0.113.9")).as("behind a proxy").isFalse();
+    assertThat(local("127.0.0.1", "attacker.example:9464")).as("rebinding").isFalse();
+    assertThat(local("127.0.0.1", null)).isFalse();
+    assertThat(local("10.1.2.3", "127.0.0.1")).isFalse();
+
+    ConsoleServer onlyLocal = ConsoleAccessTest.server(false, ConsoleCredentials.NONE);
+    assertThat(onlyLocal.serve(ConsoleAccessTest.get("10.1.2.3", "obs.example"), ConsoleServer.Mount.METRICS_SERVER).status())
+        .isEqualTo(404);
+    ConsoleServer remote = ConsoleAccessTest.server(true, ConsoleCredentials.NONE);
+    assertThat(remote.serve(ConsoleAccessTest.get("10.1.2.3", "obs.example", "X-Forwarded-For", "203.0.113.9"),
+        ConsoleServer.Mount.METRICS_SERVER).status()).isEqualTo(200);
+  }
+
+  private static boolean local(String address, String host, String... headers) {
+    java.util.Map<String, String> all = new java.util.HashMap<>();
+    if (host != null) {
+      all.put("Host", host);
+    }
+    for (int i = 0; i < headers.length; i += 2) {
+      all.put(headers[i], headers[i + 1]);
+    }
+    return LocalClient.isLocal(address, all::get);
   }
 
   @Test

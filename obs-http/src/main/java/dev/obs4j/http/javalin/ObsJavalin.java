@@ -4,12 +4,13 @@
  */
 package dev.obs4j.http.javalin;
 
+import dev.obs4j.ConsoleAccess;
 import dev.obs4j.Obs;
 import dev.obs4j.ObsContext;
 import dev.obs4j.http.ObsHttp;
 import dev.obs4j.http.servlet.ObsServletFilter;
 import dev.obs4j.internal.ObsInternals;
-import dev.obs4j.internal.console.ConsolePage;
+import dev.obs4j.internal.console.ConsoleServer;
 import dev.obs4j.metrics.PrometheusScrape;
 import io.javalin.config.JavalinState;
 import io.javalin.http.Handler;
@@ -19,8 +20,7 @@ import io.javalin.router.Endpoint;
 import jakarta.servlet.DispatcherType;
 import java.lang.reflect.Field;
 import java.util.EnumSet;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import kotlin.Lazy;
 import kotlin.LazyKt;
@@ -52,8 +52,8 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>Javalin has one handler wrapper; this plugin sets it. The metrics route and the health checks are not
- * traced or timed ({@link ObsHttp.Builder#excludePaths}). With {@code OBS4J_CONSOLE=true} the plugin also
- * serves the console on {@code /obs} and {@code /obs/trace/{id}}.
+ * traced or timed ({@link ObsHttp.Builder#excludePaths}). The plugin never serves the console by itself: an
+ * app that wants it on its own port mounts {@link #consoleHandler(Obs)}.
  */
 public final class ObsJavalin extends Plugin<Void> {
   private final ObsHttp http;
@@ -75,12 +75,6 @@ public final class ObsJavalin extends Plugin<Void> {
     state.jetty.modifyServletContextHandler(
         handler -> handler.addFilter(holder, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC)));
     state.router.handlerWrapper(ObsJavalin::wrap);
-    if (ObsInternals.console(http.obs()) != null) {
-      // OBS4J_CONSOLE=true: the console on the app's own port
-      Handler console = consoleHandler(http.obs());
-      state.routes.get("/obs", console);
-      state.routes.get("/obs/trace/{id}", console);
-    }
   }
 
   /**
@@ -142,10 +136,10 @@ public final class ObsJavalin extends Plugin<Void> {
   }
 
   /**
-   * A handler that serves {@code obs}'s console ({@code OBS4J_CONSOLE=true}), for a Javalin app that does not
-   * register this plugin (the plugin mounts the same routes by itself, and Javalin refuses a route twice).
-   * It answers 404 while the console is off, and to a client on another machine or behind a proxy unless
-   * {@code OBS4J_CONSOLE_REMOTE=true}. The pages link to {@code /obs}: mount it at the root path.
+   * A handler that serves {@code obs}'s console ({@code OBS4J_CONSOLE=true}) to requests that carry its
+   * credentials ({@code OBS4J_CONSOLE_TOKEN}, or {@code OBS4J_CONSOLE_USERNAME} and
+   * {@code OBS4J_CONSOLE_PASSWORD}); others get a 401, and every request a 404 while the console is off.
+   * The pages link to {@code /obs}: mount it at the root path.
    *
    * <pre>{@code
    * cfg.routes.get("/obs", ObsJavalin.consoleHandler(obs));
@@ -153,21 +147,23 @@ public final class ObsJavalin extends Plugin<Void> {
    * }</pre>
    */
   public static Handler consoleHandler(Obs obs) {
+    return consoleHandler(obs, ConsoleAccess.CREDENTIALS);
+  }
+
+  /** As {@link #consoleHandler(Obs)}, letting in whom {@code access} says. */
+  public static Handler consoleHandler(Obs obs, ConsoleAccess access) {
+    Objects.requireNonNull(obs, "obs");
+    ConsoleServer.Mount mount = ConsoleServer.Mount.of(Objects.requireNonNull(access, "access"));
     return ctx -> {
-      ConsolePage console = ObsInternals.console(obs);
-      ConsolePage.Page page = null;
-      if (console != null
-          && console.allows(ctx.req().getRemoteAddr(), ctx.header("Host"), ConsolePage.forwarded(ctx::header))) {
-        Map<String, String> query = new HashMap<>();
-        ctx.queryParamMap().forEach((name, values) -> query.put(name, values.isEmpty() ? "" : values.get(0)));
-        page = console.page(ctx.path(), query);
-      }
-      if (page == null) {
-        ctx.status(404);
-        return;
-      }
-      ConsolePage.SECURITY_HEADERS.forEach(ctx::header);
-      ctx.contentType(page.contentType()).result(page.body());
+      ConsoleServer.Response answer =
+          ConsoleServer.serve(
+              ObsInternals.console(obs),
+              new ConsoleServer.Request(
+                  ctx.method().name(), ctx.path(), ctx.queryString(), ctx.req().getRemoteAddr(), ctx::header),
+              mount);
+      ctx.status(answer.status());
+      answer.headers().forEach(ctx::header);
+      ctx.result(answer.body());
     };
   }
 
