@@ -29,7 +29,6 @@ module dev.obs4j.core {
   requires io.prometheus.metrics.tracer.common;
   requires jaeger.thrift;
   requires org.apache.thrift;
-  requires jdk.httpserver;
   requires java.net.http;
 
   requires static org.apache.logging.log4j;
