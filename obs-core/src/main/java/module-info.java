@@ -29,6 +29,7 @@ module dev.obs4j.core {
   requires io.prometheus.metrics.tracer.common;
   requires jaeger.thrift;
   requires org.apache.thrift;
+  requires jdk.httpserver; // the tests serve OTLP collectors on it (they compile into this module)
   requires java.net.http;
 
   requires static org.apache.logging.log4j;
