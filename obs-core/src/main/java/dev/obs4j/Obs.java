@@ -171,6 +171,9 @@ public final class Obs implements AutoCloseable {
         "OBS4J_METRICS_SERVER_USERNAME", serverUser, "OBS4J_METRICS_SERVER_PASSWORD", serverPassword, "/metrics");
     boolean hook = settings.bool("OBS4J_SHUTDOWN_HOOK", true);
     boolean global = settings.bool("OBS4J_REGISTER_GLOBAL", true);
+    // OpenTelemetry's switch for the SDK: no span is recorded or exported (no sampler polls, no exporter
+    // starts); metrics and log correlation are obs4j's own and stay on
+    boolean sdkDisabled = settings.bool("OTEL_SDK_DISABLED", false);
     List<String> contextFields = contextFields(settings);
     boolean acceptInboundFields = settings.bool("OBS4J_CONTEXT_ACCEPT_INBOUND", true);
     List<String> fieldHosts = fieldHosts(settings);
@@ -231,8 +234,13 @@ public final class Obs implements AutoCloseable {
       }
       this.metricsServer = server;
 
-      Sampler sampler = TracingSetup.sampler(settings, serviceName, started);
-      Map<String, SpanExporter> exporters = TracingSetup.exporters(settings, resource, selfMetrics);
+      Sampler sampler = sdkDisabled ? Sampler.alwaysOff() : TracingSetup.sampler(settings, serviceName, started);
+      Map<String, SpanExporter> exporters =
+          sdkDisabled ? Map.of() : TracingSetup.exporters(settings, resource, selfMetrics);
+      if (sdkDisabled) {
+        log.info("OTEL_SDK_DISABLED=true: obs4j records and exports no span for service {}; metrics and log"
+            + " correlation stay on", serviceName);
+      }
       SdkTracerProviderBuilder tracing =
           SdkTracerProvider.builder().setResource(resource).setSampler(sampler).setSpanLimits(spanLimits);
       tracing.addSpanProcessor(new StartCounter(selfMetrics.started()));
@@ -419,7 +427,9 @@ public final class Obs implements AutoCloseable {
       attributes.put(key, value);
     });
     inCode.forEach(attributes::put);
-    String service = settings.get("OTEL_SERVICE_NAME");
+    // JAEGER_SERVICE_NAME from the environment overrides OTEL_SERVICE_NAME set in code, as any setting from
+    // a higher place does; from the same place, the standard name wins
+    String service = settings.get(settings.preferred("OTEL_SERVICE_NAME", "JAEGER_SERVICE_NAME"));
     if (service == null) {
       service = settings.get("JAEGER_SERVICE_NAME");
     }

@@ -80,4 +80,47 @@ class SettingsPrecedenceTest {
       GlobalOpenTelemetry.resetForTest();
     }
   }
+
+  @Test
+  void jaegerNamesFromAHigherPlace_overrideTheStandardNamesSetInCode_fromTheSamePlaceTheStandardWins() {
+    Settings envOverCode = new Settings(Map.of(), Map.of("OTEL_SERVICE_NAME", "code"), k -> null,
+        Map.of("JAEGER_SERVICE_NAME", "env")::get);
+    assertThat(envOverCode.preferred("OTEL_SERVICE_NAME", "JAEGER_SERVICE_NAME")).isEqualTo("JAEGER_SERVICE_NAME");
+    Settings samePlace = new Settings(Map.of(), Map.of(), k -> null,
+        Map.of("OTEL_SERVICE_NAME", "a", "JAEGER_SERVICE_NAME", "b")::get);
+    assertThat(samePlace.preferred("OTEL_SERVICE_NAME", "JAEGER_SERVICE_NAME")).isEqualTo("OTEL_SERVICE_NAME");
+    Settings forcedStandard = new Settings(Map.of("OTEL_SERVICE_NAME", "forced"), Map.of(), k -> null,
+        Map.of("JAEGER_SERVICE_NAME", "env")::get);
+    assertThat(forcedStandard.preferred("OTEL_SERVICE_NAME", "JAEGER_SERVICE_NAME")).isEqualTo("OTEL_SERVICE_NAME");
+
+    // end to end: serviceName() and sampler() in code, Jaeger's names from the operator (system properties)
+    System.setProperty("jaeger.service.name", "from-property");
+    System.setProperty("jaeger.sampler.type", "const");
+    System.setProperty("jaeger.sampler.param", "0");
+    try (dev.obs4j.testing.SpanRecorder recorder =
+        new dev.obs4j.testing.SpanRecorder(TestObs.builder("from-code").sampler("always_on"))) {
+      assertThat(recorder.obs.serviceName()).isEqualTo("from-property");
+      recorder.obs.runInSpan("not sampled", () -> {});
+      assertThat(recorder.spans()).as("JAEGER_SAMPLER_TYPE=const 0 from the operator").isEmpty();
+    } finally {
+      System.clearProperty("jaeger.service.name");
+      System.clearProperty("jaeger.sampler.type");
+      System.clearProperty("jaeger.sampler.param");
+    }
+  }
+
+  @Test
+  void resourceAttributes_arePercentDecoded_asTheSpecificationSays_plusStaysPlus() {
+    try (dev.obs4j.testing.SpanRecorder recorder = new dev.obs4j.testing.SpanRecorder(TestObs.builder("svc")
+        .set("OTEL_RESOURCE_ATTRIBUTES", "team=a+b,note=x%20y%2Cz,unicode=caf%C3%A9"))) {
+      recorder.obs.runInSpan("job", () -> {});
+      io.opentelemetry.sdk.resources.Resource resource = recorder.only().getResource();
+      assertThat(resource.getAttribute(io.opentelemetry.api.common.AttributeKey.stringKey("team"))).isEqualTo("a+b");
+      assertThat(resource.getAttribute(io.opentelemetry.api.common.AttributeKey.stringKey("note"))).isEqualTo("x y,z");
+      assertThat(resource.getAttribute(io.opentelemetry.api.common.AttributeKey.stringKey("unicode"))).isEqualTo("café");
+    }
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> TestObs.builder("svc").set("OTEL_RESOURCE_ATTRIBUTES", "team=a%2").build())
+        .isInstanceOf(ObsConfigException.class).hasMessageContaining("OTEL_RESOURCE_ATTRIBUTES");
+  }
 }

@@ -5,8 +5,8 @@
 package dev.obs4j.internal;
 
 import dev.obs4j.ObsConfigException;
+import java.io.ByteArrayOutputStream;
 import java.net.URI;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,9 +20,10 @@ import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Internal, not for public use. Reads settings by their environment-variable name: a value set in code
+ * Internal, not for public use. Reads settings by their environment-variable name: a value forced in code
  * wins, then the system property (lower case, dots for underscores: {@code OTEL_SERVICE_NAME} is
- * {@code otel.service.name}), then the environment variable. Every parse failure names the setting.
+ * {@code otel.service.name}), then the environment variable, then a value set in code as the
+ * application's default. Every parse failure names the setting.
  */
 public final class Settings {
   /** How much of a bad value an error message repeats. */
@@ -118,6 +119,32 @@ public final class Settings {
 
   public boolean isSet(String name) {
     return get(name) != null;
+  }
+
+  /**
+   * Where {@code name}'s value comes from, as a rank: 4 forced in code, 3 a system property, 2 the
+   * environment, 1 set in code as a default, 0 not set.
+   */
+  int rank(String name) {
+    if (forced.containsKey(name)) {
+      return 4;
+    }
+    if (nonBlank(properties.apply(propertyName(name))) != null) {
+      return 3;
+    }
+    if (nonBlank(environment.apply(name)) != null) {
+      return 2;
+    }
+    return code.containsKey(name) ? 1 : 0;
+  }
+
+  /**
+   * Of two settings that say the same thing ({@code OTEL_SERVICE_NAME} and Jaeger's
+   * {@code JAEGER_SERVICE_NAME}), the one whose value comes from the higher place in the order above;
+   * {@code standard} when both come from the same place, or neither is set.
+   */
+  public String preferred(String standard, String alternative) {
+    return rank(alternative) > rank(standard) ? alternative : standard;
   }
 
   public String get(String name, String defaultValue) {
@@ -243,7 +270,9 @@ public final class Settings {
   }
 
   /**
-   * {@code key=value,key=value} as in {@code OTEL_RESOURCE_ATTRIBUTES}; values are percent-decoded.
+   * {@code key=value,key=value} as in {@code OTEL_RESOURCE_ATTRIBUTES} and {@code OTEL_EXPORTER_OTLP_HEADERS};
+   * values are percent-decoded as the OpenTelemetry specification says (the W3C Baggage format): {@code %XX}
+   * escapes only, a {@code +} stays a {@code +}.
    */
   public Map<String, String> keyValues(String name) {
     String raw = get(name);
@@ -262,7 +291,7 @@ public final class Settings {
       }
       String value;
       try {
-        value = URLDecoder.decode(pair.substring(eq + 1).trim(), StandardCharsets.UTF_8);
+        value = percentDecode(pair.substring(eq + 1).trim());
       } catch (IllegalArgumentException e) {
         throw invalid(name, raw, "percent-encoded values (bad escape in '" + pair.trim() + "')");
       }
@@ -272,5 +301,32 @@ public final class Settings {
       out.put(key, value);
     }
     return out;
+  }
+
+  /** {@code text} with its {@code %XX} escapes decoded as UTF-8; anything else, {@code +} included, as it is. */
+  static String percentDecode(String text) {
+    if (text.indexOf('%') < 0) {
+      return text;
+    }
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(text.length());
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == '%') {
+        if (i + 2 >= text.length() || Character.digit(text.charAt(i + 1), 16) < 0
+            || Character.digit(text.charAt(i + 2), 16) < 0) {
+          throw new IllegalArgumentException("bad escape at " + i);
+        }
+        bytes.write(Character.digit(text.charAt(i + 1), 16) * 16 + Character.digit(text.charAt(i + 2), 16));
+        i += 2;
+      } else {
+        byte[] encoded = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+        if (Character.isHighSurrogate(c) && i + 1 < text.length()) {
+          encoded = text.substring(i, i + 2).getBytes(StandardCharsets.UTF_8);
+          i++;
+        }
+        bytes.write(encoded, 0, encoded.length);
+      }
+    }
+    return bytes.toString(StandardCharsets.UTF_8);
   }
 }

@@ -11,7 +11,9 @@ import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.exporter.logging.LoggingSpanExporter;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
+import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporterBuilder;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
+import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporterBuilder;
 import io.opentelemetry.extension.trace.propagation.B3Propagator;
 import io.opentelemetry.extension.trace.propagation.JaegerPropagator;
 import io.opentelemetry.sdk.extension.trace.jaeger.sampler.JaegerRemoteSampler;
@@ -129,7 +131,10 @@ public final class TracingSetup {
    * {@code started}, for the caller to close.
    */
   public static Sampler sampler(Settings settings, String serviceName, List<AutoCloseable> started) {
-    if (settings.isSet("OTEL_TRACES_SAMPLER") || !settings.isSet("JAEGER_SAMPLER_TYPE")) {
+    // JAEGER_SAMPLER_TYPE is read when it comes from a higher place than OTEL_TRACES_SAMPLER (the environment
+    // over code, say); from the same place, the standard name wins
+    if (!settings.isSet("JAEGER_SAMPLER_TYPE")
+        || settings.preferred("OTEL_TRACES_SAMPLER", "JAEGER_SAMPLER_TYPE").equals("OTEL_TRACES_SAMPLER")) {
       return otelSampler(settings, serviceName, started);
     }
     String type = settings.oneOf("JAEGER_SAMPLER_TYPE", "remote", JAEGER_SAMPLERS);
@@ -290,6 +295,7 @@ public final class TracingSetup {
     Duration timeout = settings.millis("OTEL_EXPORTER_OTLP_TIMEOUT", Duration.ofSeconds(10), 1, 600_000);
     // OTLP settings are checked even when otlp is not chosen: a typo should not wait for the day it is.
     String[] otlpTarget = otlpTarget(settings);
+    OtlpOptions otlpOptions = OtlpOptions.parse(settings, timeout);
     Map<String, SpanExporter> out = new LinkedHashMap<>();
     try {
       for (String name : names) {
@@ -298,7 +304,7 @@ public final class TracingSetup {
             out.put(name, new JaegerUdpSpanExporter(host, port, resource, metrics));
             break;
           case "otlp":
-            out.put(name, otlp(otlpTarget, timeout));
+            out.put(name, otlp(otlpTarget, otlpOptions));
             break;
           case "logging":
             out.put(name, LoggingSpanExporter.create());
@@ -334,7 +340,7 @@ public final class TracingSetup {
     return new String[] {protocolSetting, protocol, endpoint};
   }
 
-  private static SpanExporter otlp(String[] target, Duration timeout) {
+  private static SpanExporter otlp(String[] target, OtlpOptions options) {
     String protocolSetting = target[0];
     boolean grpc = target[1].equals("grpc");
     String endpoint = target[2];
@@ -342,10 +348,10 @@ public final class TracingSetup {
       // Built on the first export: the JDK sender is always on the class path and the endpoint was checked.
       return new DeferredSpanExporter(
           "OtlpHttpSpanExporter{endpoint=" + endpoint + "}",
-          () -> OtlpHttpSpanExporter.builder().setEndpoint(endpoint).setTimeout(timeout).build());
+          () -> options.applyTo(OtlpHttpSpanExporter.builder().setEndpoint(endpoint)).build());
     }
     try {
-      return OtlpGrpcSpanExporter.builder().setEndpoint(endpoint).setTimeout(timeout).build();
+      return options.applyTo(OtlpGrpcSpanExporter.builder().setEndpoint(endpoint)).build();
     } catch (RuntimeException | LinkageError e) {
       throw new ObsConfigException(
           protocolSetting,
@@ -356,6 +362,121 @@ public final class TracingSetup {
               + " the JDK's HTTP client: "
               + e,
           e);
+    }
+  }
+
+  /**
+   * The OTLP exporter's settings beyond its address, as the OpenTelemetry specification names them, each
+   * {@code OTEL_EXPORTER_OTLP_TRACES_*} one over its {@code OTEL_EXPORTER_OTLP_*} twin: headers (an
+   * authenticated collector's API key), compression, the certificates to trust, and a client key and
+   * certificate for mutual TLS. Read and checked when the handle is built, files included; header values
+   * are never repeated in a message, since they are usually secrets.
+   */
+  record OtlpOptions(
+      Map<String, String> headers,
+      boolean gzip,
+      byte @org.jspecify.annotations.Nullable [] trusted,
+      byte @org.jspecify.annotations.Nullable [] clientKey,
+      byte @org.jspecify.annotations.Nullable [] clientCertificate,
+      Duration timeout) {
+
+    static OtlpOptions parse(Settings settings, Duration timeout) {
+      String headersSetting = traces(settings, "HEADERS");
+      Map<String, String> headers = new LinkedHashMap<>();
+      String rawHeaders = settings.get(headersSetting);
+      if (rawHeaders != null) {
+        for (String pair : rawHeaders.split(",", -1)) {
+          if (pair.isBlank()) {
+            continue;
+          }
+          int eq = pair.indexOf('=');
+          String name = eq < 0 ? "" : pair.substring(0, eq).trim();
+          if (!name.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+")) {
+            throw new ObsConfigException(
+                headersSetting,
+                "Invalid " + headersSetting + ": expected comma-separated name=value pairs with header names"
+                    + " of letters, digits and !#$%&'*+.^_`|~- (values percent-encoded); values are not"
+                    + " repeated here");
+          }
+          String value;
+          try {
+            value = Settings.percentDecode(pair.substring(eq + 1).trim());
+          } catch (IllegalArgumentException badEscape) {
+            throw new ObsConfigException(
+                headersSetting, "Invalid " + headersSetting + ": the value of header '" + name + "' has a bad % escape");
+          }
+          if (!value.chars().allMatch(c -> c == '\t' || (c >= 0x20 && c != 0x7f))) {
+            throw new ObsConfigException(
+                headersSetting, "Invalid " + headersSetting + ": the value of header '" + name + "' decodes to a control character");
+          }
+          headers.put(name, value);
+        }
+      }
+      String compressionSetting = traces(settings, "COMPRESSION");
+      boolean gzip = settings.oneOf(compressionSetting, "none", Set.of("gzip", "none")).equals("gzip");
+      byte[] trusted = file(settings, traces(settings, "CERTIFICATE"));
+      String keySetting = traces(settings, "CLIENT_KEY");
+      String certificateSetting = traces(settings, "CLIENT_CERTIFICATE");
+      byte[] clientKey = file(settings, keySetting);
+      byte[] clientCertificate = file(settings, certificateSetting);
+      if ((clientKey == null) != (clientCertificate == null)) {
+        throw new ObsConfigException(
+            clientKey == null ? keySetting : certificateSetting,
+            (clientKey == null ? certificateSetting + " is set but " + keySetting
+                : keySetting + " is set but " + certificateSetting)
+                + " is not: mutual TLS takes the client's key and certificate, both or neither");
+      }
+      return new OtlpOptions(Map.copyOf(headers), gzip, trusted, clientKey, clientCertificate, timeout);
+    }
+
+    /** The signal-specific name when that one is set, else the general one. */
+    private static String traces(Settings settings, String suffix) {
+      String specific = "OTEL_EXPORTER_OTLP_TRACES_" + suffix;
+      return settings.isSet(specific) ? specific : "OTEL_EXPORTER_OTLP_" + suffix;
+    }
+
+    /** The bytes of the PEM file {@code setting} names, or null when it is not set. */
+    private static byte @org.jspecify.annotations.Nullable [] file(Settings settings, String setting) {
+      String path = settings.get(setting);
+      if (path == null) {
+        return null;
+      }
+      try {
+        byte[] bytes = java.nio.file.Files.readAllBytes(java.nio.file.Path.of(path));
+        if (!new String(bytes, java.nio.charset.StandardCharsets.US_ASCII).contains("-----BEGIN ")) {
+          throw new ObsConfigException(setting, "Invalid " + setting + ": " + path + " is not a PEM file");
+        }
+        return bytes;
+      } catch (java.io.IOException | RuntimeException e) {
+        if (e instanceof ObsConfigException config) {
+          throw config;
+        }
+        throw new ObsConfigException(setting, "Cannot read " + setting + " (" + path + "): " + e, e);
+      }
+    }
+
+    OtlpHttpSpanExporterBuilder applyTo(OtlpHttpSpanExporterBuilder builder) {
+      builder.setTimeout(timeout).setCompression(gzip ? "gzip" : "none");
+      headers.forEach(builder::addHeader);
+      if (trusted != null) {
+        builder.setTrustedCertificates(trusted);
+      }
+      if (clientKey != null && clientCertificate != null) {
+        builder.setClientTls(clientKey, clientCertificate);
+      }
+      return builder;
+    }
+
+    OtlpGrpcSpanExporterBuilder applyTo(OtlpGrpcSpanExporterBuilder builder) {
+      builder.setTimeout(timeout).setCompression(gzip ? "gzip" : "none");
+      headers.forEach(builder::addHeader);
+      if (trusted != null) {
+        builder.setTrustedCertificates(trusted);
+      }
+      if (clientKey != null && clientCertificate != null) {
+        builder.setClientTls(clientKey, clientCertificate);
+      }
+      return builder;
     }
   }
 }
