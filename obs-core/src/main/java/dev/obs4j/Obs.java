@@ -81,9 +81,13 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>Anything not set on the {@link Builder} is read from system properties, then environment variables,
- * under the standard names ({@code OTEL_SERVICE_NAME}, {@code OTEL_TRACES_EXPORTER}, {@code JAEGER_AGENT_HOST}
- * ...; the system property is the lower-case, dotted form: {@code otel.traces.exporter}). A bad value fails
+ * <p>Settings go by the standard names ({@code OTEL_SERVICE_NAME}, {@code OTEL_TRACES_EXPORTER},
+ * {@code JAEGER_AGENT_HOST} ...; the system property is the lower-case, dotted form:
+ * {@code otel.traces.exporter}). A value comes from the first place that has it: {@link Builder#force forced}
+ * in code, a system property, an environment variable, {@link Builder#set set} in code (the application's
+ * default, as {@code serviceName(...)} and {@code sampler(...)} are), obs4j's default. Jaeger's older names
+ * ({@code JAEGER_SERVICE_NAME}, {@code JAEGER_SAMPLER_TYPE}) take part in the same order: from a higher place
+ * they win over the standard name set lower; from the same place the standard name wins. A bad value fails
  * {@link Builder#build()} with an {@link ObsConfigException} that names the setting. Once built, nothing on
  * a request path throws because of obs4j: export happens off-thread, bounded, and what is dropped is
  * counted in the {@code obs4j_*} metrics.

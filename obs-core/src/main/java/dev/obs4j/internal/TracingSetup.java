@@ -381,7 +381,8 @@ public final class TracingSetup {
       Duration timeout) {
 
     static OtlpOptions parse(Settings settings, Duration timeout) {
-      String headersSetting = traces(settings, "HEADERS");
+      String headersSetting = traces(settings,
+          "OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS");
       Map<String, String> headers = new LinkedHashMap<>();
       String rawHeaders = settings.get(headersSetting);
       if (rawHeaders != null) {
@@ -412,11 +413,15 @@ public final class TracingSetup {
           headers.put(name, value);
         }
       }
-      String compressionSetting = traces(settings, "COMPRESSION");
+      String compressionSetting = traces(settings,
+          "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "OTEL_EXPORTER_OTLP_COMPRESSION");
       boolean gzip = settings.oneOf(compressionSetting, "none", Set.of("gzip", "none")).equals("gzip");
-      byte[] trusted = file(settings, traces(settings, "CERTIFICATE"));
-      String keySetting = traces(settings, "CLIENT_KEY");
-      String certificateSetting = traces(settings, "CLIENT_CERTIFICATE");
+      byte[] trusted = file(settings, traces(settings,
+          "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", "OTEL_EXPORTER_OTLP_CERTIFICATE"));
+      String keySetting = traces(settings,
+          "OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY", "OTEL_EXPORTER_OTLP_CLIENT_KEY");
+      String certificateSetting = traces(settings,
+          "OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE", "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE");
       byte[] clientKey = file(settings, keySetting);
       byte[] clientCertificate = file(settings, certificateSetting);
       if ((clientKey == null) != (clientCertificate == null)) {
@@ -429,10 +434,12 @@ public final class TracingSetup {
       return new OtlpOptions(Map.copyOf(headers), gzip, trusted, clientKey, clientCertificate, timeout);
     }
 
-    /** The signal-specific name when that one is set, else the general one. */
-    private static String traces(Settings settings, String suffix) {
-      String specific = "OTEL_EXPORTER_OTLP_TRACES_" + suffix;
-      return settings.isSet(specific) ? specific : "OTEL_EXPORTER_OTLP_" + suffix;
+    /**
+     * The signal-specific name when that one is set, else the general one (both written out, so that the
+     * settings table's test finds every name the code reads).
+     */
+    private static String traces(Settings settings, String specific, String general) {
+      return settings.isSet(specific) ? specific : general;
     }
 
     /** The bytes of the PEM file {@code setting} names, or null when it is not set. */
