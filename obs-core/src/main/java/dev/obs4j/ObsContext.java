@@ -22,10 +22,10 @@ import org.slf4j.MDC;
  * runs the handler, once the value is known:
  *
  * <pre>{@code
- * app.get("/orders/{id}", ctx -> {
+ * void find(HttpServletRequest request, HttpServletResponse response) {   // any framework's handler
  *   ObsContext.setUserId(session.userId());   // span enduser.id, log user.id, and downstream services
  *   ...
- * });
+ * }
  * }</pre>
  *
  * <p>A business field lands on the operation's span, in the log context (SLF4J MDC) for the rest of the

@@ -43,7 +43,8 @@ public final class SelfMetrics {
     this.registry = registry;
     this.started =
         Counter.builder("obs4j.spans.started")
-            .description("Spans started through obs4j's tracer provider, sampled or not")
+            .description("Spans started and recorded through obs4j's tracer provider (sampled, or recorded only);"
+                + " spans the sampler drops never reach a processor")
             .register(registry);
   }
 

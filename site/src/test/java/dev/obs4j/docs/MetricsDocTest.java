@@ -111,6 +111,7 @@ class MetricsDocTest {
         Obs obs = Docs.recording(Obs.builder().serviceName("orders"), InMemorySpanExporter.create())
             .jaegerAgent("127.0.0.1", agent.getLocalPort())
             .set("OTEL_BSP_SCHEDULE_DELAY", "10")
+            .set("OBS4J_CONSOLE", "true") // the console's own meters are in the table too
             .build()) {
       ObsHttp http = ObsHttp.create(obs);
       server.createContext("/orders/", exchange -> {

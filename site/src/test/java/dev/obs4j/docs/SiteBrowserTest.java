@@ -77,10 +77,46 @@ class SiteBrowserTest {
             "integrations/jdbc.html",
             "integrations/kafka.html",
             "integrations/rabbitmq.html",
-            "integrations/in-jvm-queue.html");
+            "integrations/in-jvm-queue.html",
+            "integrations/http.html",
+            "integrations/messaging.html");
     assertThat(SITE.resolve("apidocs/index.html")).exists();
     assertThat(SITE.resolve("apidocs/dev/obs4j/Obs.html")).exists();
     assertThat(SITE.resolve("apidocs/dev/obs4j/internal")).as("internal packages are not documented").doesNotExist();
+  }
+
+  /**
+   * A reader finds every page from the navigation bar that each page carries, and in the home page's table of
+   * pages: a page linked from nowhere is a page nobody reads.
+   */
+  @Test
+  void everyPageIsReachableFromTheNavigationAndListedOnTheHomePage() throws IOException {
+    Set<Path> all = new HashSet<>(pages);
+    for (Path page : pages) {
+      Document doc = Jsoup.parse(page.toFile(), "UTF-8");
+      Set<Path> inNav = linkedPages(page, doc.select(".nav a[href]"));
+      assertThat(inNav).as("%s: pages its navigation bar links", SITE.relativize(page)).containsAll(
+          all.stream().filter(p -> !p.equals(page)).toList());
+    }
+    Path home = SITE.resolve("index.html");
+    Set<Path> inTable = linkedPages(home, Jsoup.parse(home.toFile(), "UTF-8").select("#content table a[href]"));
+    assertThat(inTable).as("pages the home page's table lists")
+        .containsAll(all.stream().filter(p -> !p.equals(home)).toList());
+  }
+
+  private static Set<Path> linkedPages(Path from, List<Element> links) {
+    Set<Path> linked = new HashSet<>();
+    for (Element link : links) {
+      String target = link.attr("href");
+      if (target.matches("^[a-zA-Z][a-zA-Z0-9+.-]*:.*")) {
+        continue;
+      }
+      String path = target.contains("#") ? target.substring(0, target.indexOf('#')) : target;
+      if (!path.isEmpty()) {
+        linked.add(from.getParent().resolve(URI.create(path).getPath()).normalize());
+      }
+    }
+    return linked;
   }
 
   @Test
