@@ -305,7 +305,7 @@ public final class Obs implements AutoCloseable {
           "obs4j started for service {}: exporters {}, sampler {}, propagators {}",
           serviceName,
           exporters.keySet(),
-          sampler.getDescription(),
+          Secrets.mask(sampler.getDescription()),
           propagator.fields());
     } catch (RuntimeException | Error e) {
       closeAll(tracingStarted);

@@ -218,7 +218,7 @@ public final class Operations {
           SpanErrors.record(span, errorType == null ? "_OTHER" : errorType, null);
         }
       } else if (error != null) {
-        span.recordException(SpanErrors.unwrap(error));
+        SpanErrors.recordException(span, error);
       }
       if (inContext != null || (timer != null && span.getSpanContext().isSampled())) {
         // current, so the bucket's exemplar and the log line carry this trace

@@ -5,6 +5,7 @@
 package dev.obs4j.internal;
 
 import dev.obs4j.ObsConfigException;
+import dev.obs4j.Secrets;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -152,12 +153,24 @@ public final class Settings {
     return value == null ? defaultValue : value;
   }
 
+  /**
+   * The error for a bad value: the setting named, the value echoed with its secrets masked
+   * ({@link Secrets#mask}) and cut, or not echoed at all for a setting that holds only secrets.
+   */
   public static ObsConfigException invalid(String name, String value, String accepted) {
+    String shown;
+    if (Secrets.isSecretSetting(name)) {
+      shown = "(not shown: " + name + " holds a secret)";
+    } else {
+      String masked = Secrets.mask(value);
+      shown = "'" + (masked.length() > MAX_ECHOED
+          ? masked.substring(0, MAX_ECHOED) + "...' (" + masked.length() + " characters)" : masked + "'");
+    }
     return new ObsConfigException(
         name,
-        "Invalid value '"
-            + (value.length() > MAX_ECHOED ? value.substring(0, MAX_ECHOED) + "...' (" + value.length() + " characters" : value)
-            + "' for setting "
+        "Invalid value "
+            + shown
+            + " for setting "
             + name
             + " (system property "
             + propertyName(name)

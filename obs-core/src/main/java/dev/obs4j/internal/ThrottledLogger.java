@@ -35,7 +35,8 @@ public final class ThrottledLogger {
       if (error == null) {
         logger.warn(message);
       } else {
-        logger.warn(message + ": " + error, logger.isDebugEnabled() ? error : null);
+        // a secret in the exception (a driver quoting its URL) is masked, in the line and the stack trace
+        logger.warn(message + ": " + MaskedThrowable.describe(error), logger.isDebugEnabled() ? MaskedThrowable.of(error) : null);
       }
     }
   }
@@ -46,7 +47,8 @@ public final class ThrottledLogger {
       if (error == null) {
         logger.error(message);
       } else {
-        logger.error(message + ": " + error, logger.isDebugEnabled() ? error : null);
+        // a secret in the exception (a driver quoting its URL) is masked, in the line and the stack trace
+        logger.error(message + ": " + MaskedThrowable.describe(error), logger.isDebugEnabled() ? MaskedThrowable.of(error) : null);
       }
     }
   }

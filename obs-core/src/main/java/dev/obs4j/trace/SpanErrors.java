@@ -4,7 +4,10 @@
  */
 package dev.obs4j.trace;
 
+import dev.obs4j.Secrets;
+import dev.obs4j.internal.MaskedThrowable;
 import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import java.lang.reflect.InvocationTargetException;
@@ -32,6 +35,9 @@ public final class SpanErrors {
   /** Semantic-convention attribute for the class of error that ended an operation. */
   public static final AttributeKey<String> ERROR_TYPE = AttributeKey.stringKey("error.type");
 
+  private static final AttributeKey<String> EXCEPTION_MESSAGE = AttributeKey.stringKey("exception.message");
+  private static final AttributeKey<String> EXCEPTION_STACKTRACE = AttributeKey.stringKey("exception.stacktrace");
+
   private SpanErrors() {}
 
   /** Marks {@code span} as failed by {@code error}; never throws. */
@@ -39,9 +45,30 @@ public final class SpanErrors {
     try {
       Throwable cause = unwrap(error);
       String message = cause.getMessage();
-      span.setStatus(StatusCode.ERROR, message == null ? "" : message); // never the string "null"
+      span.setStatus(StatusCode.ERROR, message == null ? "" : Secrets.mask(message)); // never the string "null"
       span.setAttribute(ERROR_TYPE, cause.getClass().getName());
-      span.recordException(cause);
+      recordException(span, cause);
+    } catch (RuntimeException ignored) {
+      // Never fail the caller because of tracing.
+    }
+  }
+
+  /**
+   * Adds the {@code exception} event for {@code error} (unwrapped as {@link #unwrap} does) to {@code span},
+   * with a secret that its message or stack trace quotes (a JDBC URL's password, a token) masked by
+   * {@link Secrets#mask}; never throws.
+   */
+  public static void recordException(Span span, Throwable error) {
+    try {
+      Throwable cause = unwrap(error);
+      if (MaskedThrowable.holdsSecret(cause)) {
+        String message = cause.getMessage();
+        span.recordException(cause, Attributes.of(
+            EXCEPTION_MESSAGE, message == null ? "" : Secrets.mask(message),
+            EXCEPTION_STACKTRACE, MaskedThrowable.maskedStackTrace(cause)));
+      } else {
+        span.recordException(cause);
+      }
     } catch (RuntimeException ignored) {
       // Never fail the caller because of tracing.
     }

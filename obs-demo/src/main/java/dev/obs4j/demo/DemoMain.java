@@ -4,6 +4,7 @@
  */
 package dev.obs4j.demo;
 
+import dev.obs4j.Secrets;
 import java.net.URI;
 import java.util.concurrent.CountDownLatch;
 import org.apache.logging.log4j.LogManager;
@@ -25,11 +26,23 @@ public final class DemoMain {
     try {
       config = DemoConfig.parse(args, System::getenv);
     } catch (IllegalArgumentException e) {
-      System.err.println(e.getMessage());
+      System.err.println(Secrets.mask(e.getMessage()));
       System.exit(2);
       return;
     }
-    Demo demo = Demo.start(config);
+    Demo demo;
+    try {
+      demo = Demo.start(config);
+    } catch (Exception e) {
+      // A driver or a setting quotes what it was given (a JDBC URL with its password): masked, here as in
+      // every line obs4j writes
+      System.err.println("obs4j demo did not start: " + Secrets.mask(String.valueOf(e)));
+      for (Throwable cause = e.getCause(); cause != null && cause != cause.getCause(); cause = cause.getCause()) {
+        System.err.println("  caused by " + Secrets.mask(String.valueOf(cause)));
+      }
+      System.exit(1);
+      return;
+    }
     String host = config.host().equals("0.0.0.0") ? "127.0.0.1" : config.host();
     String gateway = "http://" + host + ":" + demo.gatewayPort();
     System.out.println(
@@ -38,7 +51,7 @@ public final class DemoMain {
             "",
             "obs4j demo is up: gateway " + gateway + ", orders http://" + host + ":" + demo.ordersPort()
                 + ", worker metrics http://" + host + ":" + demo.workerPort() + "/metrics",
-            "  orders travel through: " + config.queueKind() + "; database: " + config.jdbcUrl(),
+            "  orders travel through: " + config.queueKind() + "; database: " + Secrets.mask(config.jdbcUrl()),
             "Try:",
             "  curl -i " + gateway + "/healthy",
             "  curl -i -X POST -H 'X-User-Id: alice' -d '{\"item\": \"book\", \"quantity\": 1}' " + gateway + "/orders",

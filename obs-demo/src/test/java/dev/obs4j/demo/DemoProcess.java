@@ -4,6 +4,8 @@
  */
 package dev.obs4j.demo;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.obs4j.testing.ChildProcess;
@@ -51,6 +53,38 @@ final class DemoProcess implements AutoCloseable {
 
   /** Starts the demo sending spans to the UDP agent stand-in on {@code agentPort}, with extra flags. */
   static DemoProcess start(int agentPort, String... flags) throws IOException, InterruptedException {
+    return start(agentPort, Map.of(), flags);
+  }
+
+  /** As {@link #start(int, String...)}, with extra environment variables. */
+  static DemoProcess start(int agentPort, Map<String, String> environment, String... flags)
+      throws IOException, InterruptedException {
+    DemoProcess demo = launch(agentPort, environment, flags);
+    demo.awaitOutput(out -> out.contains("obs4j demo is up"), 60);
+    return demo;
+  }
+
+  /**
+   * Runs a demo that is expected not to start (a bad setting): waits for it to exit (60 s at most) and
+   * returns what it wrote, standard output and error together, then its log file, if any.
+   */
+  static String runToFailure(int agentPort, Map<String, String> environment, String... flags)
+      throws IOException, InterruptedException {
+    DemoProcess demo = launch(agentPort, environment, flags);
+    try {
+      if (!demo.process.waitFor(60, TimeUnit.SECONDS)) {
+        throw new AssertionError("the demo was expected to stop on a bad setting:\n" + demo.stdout());
+      }
+      assertThat(demo.process.exitValue()).as(demo.stdout()).isNotZero();
+      String logs = Files.exists(demo.logFile()) ? Files.readString(demo.logFile()) : "";
+      return demo.stdout() + "\n" + logs;
+    } finally {
+      demo.close();
+    }
+  }
+
+  private static DemoProcess launch(int agentPort, Map<String, String> environment, String... flags)
+      throws IOException {
     Path dir = Files.createTempDirectory("obs-demo-it");
     int gateway = freePort();
     int orders = freePort();
@@ -75,9 +109,8 @@ final class DemoProcess implements AutoCloseable {
     env.put("JAEGER_AGENT_HOST", "127.0.0.1");
     env.put("JAEGER_AGENT_PORT", Integer.toString(agentPort));
     env.put("OTEL_BSP_SCHEDULE_DELAY", "100"); // spans reach the agent stand-in within a test's patience
-    DemoProcess demo = new DemoProcess(builder.start(), dir, gateway, orders, worker);
-    demo.awaitOutput(out -> out.contains("obs4j demo is up"), 60);
-    return demo;
+    env.putAll(environment);
+    return new DemoProcess(builder.start(), dir, gateway, orders, worker);
   }
 
   /** The class path of the demo itself: this JVM's, less the test classes and the fixtures' test jars. */
@@ -174,10 +207,12 @@ final class DemoProcess implements AutoCloseable {
 
   /** The Prometheus text of the part whose metrics are served on {@code port}. */
   String scrape(int port) throws IOException, InterruptedException {
-    return http.send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).timeout(Duration.ofSeconds(20)).build(),
-            HttpResponse.BodyHandlers.ofString())
-        .body();
+    return fetch(port, "/metrics").body();
+  }
+
+  /** GET {@code path} on the part at {@code port}, with extra headers (name, value, ...). */
+  HttpResponse<String> fetch(int port, String path, String... headers) throws IOException, InterruptedException {
+    return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).GET(), headers);
   }
 
   /**

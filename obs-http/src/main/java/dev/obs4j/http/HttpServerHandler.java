@@ -6,6 +6,8 @@ package dev.obs4j.http;
 
 import dev.obs4j.instrument.Operation;
 import dev.obs4j.instrument.Operations;
+import dev.obs4j.Secrets;
+import dev.obs4j.internal.MaskedThrowable;
 import dev.obs4j.internal.MeterCache;
 import dev.obs4j.internal.MeterKey;
 import dev.obs4j.internal.ObsInternals;
@@ -301,9 +303,9 @@ public final class HttpServerHandler {
           route == null ? path : route,
           status,
           error.getClass().getName(),
-          error.getMessage(),
+          error.getMessage() == null ? null : Secrets.mask(error.getMessage()),
           traceId,
-          error);
+          MaskedThrowable.of(error)); // a secret the message quotes (a JDBC URL) is masked
     } else {
       log.error("{} {} answered {} trace_id={}", method, route == null ? path : route, status, traceId);
     }
