@@ -79,6 +79,18 @@ class SecretsTest {
     assertThat(MaskedThrowable.of(plain)).isSameAs(plain);
   }
 
+  /** What obs4j's processors show as their exporter's toString(): OpenTelemetry's, which must hide header values. */
+  @Test
+  void theOtlpExportersToStringHidesItsHeaders() {
+    try (var http = io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter.builder()
+            .addHeader("x-api-key", "PLANTED").build();
+        var grpc = io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter.builder()
+            .addHeader("x-api-key", "PLANTED").build()) {
+      assertThat(http.toString()).contains("x-api-key").doesNotContain("PLANTED");
+      assertThat(grpc.toString()).contains("x-api-key").doesNotContain("PLANTED");
+    }
+  }
+
   @Test
   void aBearerTokenAfterItsSchemeIsMaskedToo() {
     assertThat(Secrets.mask("Authorization=Bearer%20PLANTED")).doesNotContain("PLANTED");
