@@ -15,6 +15,7 @@ import dev.obs4j.trace.HeaderGetter;
 import dev.obs4j.trace.HeaderSetter;
 import dev.obs4j.trace.Propagation;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
@@ -22,9 +23,15 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
@@ -45,9 +52,10 @@ public final class MessagingHandler {
   static final AttributeKey<String> OPERATION_TYPE = AttributeKey.stringKey("messaging.operation.type");
   static final AttributeKey<String> OPERATION_NAME = AttributeKey.stringKey("messaging.operation.name");
   static final AttributeKey<Long> QUEUE_TIME_MS = AttributeKey.longKey("messaging.queue.time_ms");
+  static final AttributeKey<Long> BATCH_MESSAGE_COUNT = AttributeKey.longKey("messaging.batch.message_count");
 
-  private static final ThrottledLogger log =
-      new ThrottledLogger(LoggerFactory.getLogger("dev.obs4j.messaging"));
+  /** One per handler, so that its bounded set of throttled problems is counted in this Obs's registry. */
+  private final ThrottledLogger log = new ThrottledLogger(LoggerFactory.getLogger("dev.obs4j.messaging"));
 
   /** A publish in flight. */
   public static final class Publish {
@@ -87,6 +95,7 @@ public final class MessagingHandler {
 
   private final Operations operations;
   private final Propagation propagation;
+  private final Tracer tracer;
   private final MeterCache meters;
   private final boolean linkConsumers;
   private final AtomicInteger active;
@@ -94,9 +103,14 @@ public final class MessagingHandler {
   MessagingHandler(Obs obs, boolean linkConsumers) {
     this.operations = obs.operations();
     this.propagation = operations.propagation();
+    this.tracer = obs.tracer();
     this.meters = ObsInternals.meters(operations);
     this.linkConsumers = linkConsumers;
     this.active = operations.active("messaging.process.active", "Messages being processed now");
+    FunctionCounter.builder("obs4j.log.throttle.evicted", log, ThrottledLogger::evicted)
+        .description("Problems obs4j's throttled logger stopped tracking within their interval (it keeps a bounded set)")
+        .tag("logger", "dev.obs4j.messaging")
+        .register(registry());
   }
 
   /**
@@ -106,16 +120,27 @@ public final class MessagingHandler {
    */
   public <C> Publish startPublish(
       String system, String destination, C carrier, HeaderSetter<? super C> setter) {
+    return startPublish(system, destination, carrier, setter, Attributes.empty());
+  }
+
+  /**
+   * As {@link #startPublish(String, String, Object, HeaderSetter)}, with the adapter's own span attributes
+   * ({@code extra}, such as the message key), set before the span starts so that samplers see them.
+   */
+  public <C> Publish startPublish(
+      String system, String destination, C carrier, HeaderSetter<? super C> setter, Attributes extra) {
     Operation operation =
         operations.start(
             Context.current(),
             "publish " + destination,
             SpanKind.PRODUCER,
-            Attributes.of(
-                SYSTEM, system,
-                DESTINATION, destination,
-                OPERATION_TYPE, "publish",
-                OPERATION_NAME, "publish"));
+            withExtra(
+                Attributes.of(
+                    SYSTEM, system,
+                    DESTINATION, destination,
+                    OPERATION_TYPE, "publish",
+                    OPERATION_NAME, "publish"),
+                extra));
     propagation.inject(operation.context(), carrier, setter);
     try {
       setter.set(carrier, ENQUEUED_AT_HEADER, Long.toString(System.currentTimeMillis()));
@@ -173,6 +198,21 @@ public final class MessagingHandler {
       HeaderGetter<? super C> getter,
       long brokerTimestampMillis,
       boolean recordQueueTime) {
+    return startProcess(system, destination, carrier, getter, brokerTimestampMillis, recordQueueTime, Attributes.empty());
+  }
+
+  /**
+   * As {@link #startProcess(String, String, Object, HeaderGetter, long, boolean)}, with the adapter's own
+   * span attributes ({@code extra}: partition, offset, consumer group ...), set before the span starts.
+   */
+  public <C> Process startProcess(
+      String system,
+      String destination,
+      C carrier,
+      HeaderGetter<? super C> getter,
+      long brokerTimestampMillis,
+      boolean recordQueueTime,
+      Attributes extra) {
     Context extracted = operations.inbound(propagation.extract(Context.root(), carrier, getter));
     SpanContext producer = Span.fromContext(extracted).getSpanContext();
     if (!producer.isValid()) {
@@ -183,14 +223,19 @@ public final class MessagingHandler {
       queueMillis = queueTime(system, destination, brokerTimestampMillis, getter, carrier);
     }
     Attributes attributes =
-        Attributes.of(
-            SYSTEM, system,
-            DESTINATION, destination,
-            OPERATION_TYPE, "process",
-            OPERATION_NAME, "process");
+        withExtra(
+            Attributes.of(
+                SYSTEM, system,
+                DESTINATION, destination,
+                OPERATION_TYPE, "process",
+                OPERATION_NAME, "process"),
+            extra);
+    // A linked consumer starts a trace of its own (no parent span) but keeps the rest of what came with the
+    // message: its baggage, so the business fields reach the span, the log lines and downstream calls.
     Operation operation =
         linkConsumers
-            ? operations.start(Context.root(), "process " + destination, SpanKind.CONSUMER, attributes, producer)
+            ? operations.start(
+                extracted.with(Span.getInvalid()), "process " + destination, SpanKind.CONSUMER, attributes, producer)
             : operations.start(extracted, "process " + destination, SpanKind.CONSUMER, attributes);
     if (queueMillis >= 0 && operation.span().isRecording()) {
       operation.span().setAttribute(QUEUE_TIME_MS, queueMillis);
@@ -202,7 +247,8 @@ public final class MessagingHandler {
   /**
    * Records how long a message stayed in the queue, at the moment it is received: now minus the broker's
    * timestamp ({@code brokerTimestampMillis}, or -1 when it has none) or the enqueue-time header. Returns
-   * the milliseconds recorded, or -1 when the message carries no time.
+   * the milliseconds recorded, or -1 when the message carries no time, or a time later than now: that is
+   * counted in {@code messaging.queue.time.negative} (clock skew between the hosts), never recorded as 0.
    */
   public <C> long queueTime(
       String system, String destination, long brokerTimestampMillis, HeaderGetter<? super C> getter, C carrier) {
@@ -217,7 +263,12 @@ public final class MessagingHandler {
       if (enqueued < 0) {
         return -1;
       }
-      long millis = Math.max(0, System.currentTimeMillis() - enqueued);
+      long millis = System.currentTimeMillis() - enqueued;
+      if (millis < 0) {
+        // The clocks of the producer (or broker) and this host disagree: counted, never recorded as 0.
+        negativeCounter(system, destination).increment();
+        return -1;
+      }
       Timer timer = timer("messaging.queue.time", "How long a message stayed in the queue", system, destination,
           "receive", "success");
       timer.record(millis, TimeUnit.MILLISECONDS);
@@ -225,6 +276,64 @@ public final class MessagingHandler {
     } catch (RuntimeException malformed) {
       return -1; // a malformed enqueue-time header is ignored, never thrown
     }
+  }
+
+  /**
+   * Records one receive call that returned {@code messages} (a Kafka poll, say): a CONSUMER span named
+   * {@code "<operationName> <destination>"} (just the operation when the messages came from several
+   * destinations: {@code destination} null), from {@code start} to now, under the current context, with
+   * {@code messaging.operation.type=receive}, {@code messaging.batch.message_count} and a link to each
+   * message's producer span (the tracer's link limit applies). Call it only when messages came back.
+   */
+  public <C> void recordReceive(
+      String system,
+      String operationName,
+      @Nullable String destination,
+      Collection<? extends C> messages,
+      HeaderGetter<? super C> getter,
+      Instant start,
+      Attributes extra) {
+    try {
+      List<SpanContext> producers = new ArrayList<>(messages.size());
+      for (C message : messages) {
+        SpanContext producer = Span.fromContext(propagation.extract(Context.root(), message, getter)).getSpanContext();
+        if (producer.isValid()) {
+          producers.add(producer);
+        }
+      }
+      SpanBuilder builder =
+          tracer
+              .spanBuilder(destination == null ? operationName : operationName + " " + destination)
+              .setSpanKind(SpanKind.CONSUMER)
+              .setStartTimestamp(start)
+              .setAttribute(SYSTEM, system)
+              .setAttribute(OPERATION_TYPE, "receive")
+              .setAttribute(OPERATION_NAME, operationName)
+              .setAttribute(BATCH_MESSAGE_COUNT, (long) messages.size())
+              .setAllAttributes(extra);
+      if (destination != null) {
+        builder.setAttribute(DESTINATION, destination);
+      }
+      producers.forEach(builder::addLink);
+      builder.startSpan().end();
+    } catch (RuntimeException ignored) {
+      // never fail the poll because of observability
+    }
+  }
+
+  /**
+   * The header names {@link #startPublish} writes: every configured propagator's fields and
+   * {@value #ENQUEUED_AT_HEADER}, in lower case. An adapter that sends a copy of a message removes them
+   * first, so that no header of an earlier send travels on.
+   */
+  public Collection<String> headerNames() {
+    List<String> names = new ArrayList<>(propagation.fields());
+    names.add(ENQUEUED_AT_HEADER);
+    return names;
+  }
+
+  private static Attributes withExtra(Attributes attributes, Attributes extra) {
+    return extra.isEmpty() ? attributes : attributes.toBuilder().putAll(extra).build();
   }
 
   /** Code run for one message inside its CONSUMER span. */
@@ -301,9 +410,21 @@ public final class MessagingHandler {
                 .register(registry()));
   }
 
+  private Counter negativeCounter(String system, String destination) {
+    return meters.get(
+        MeterKey.of(NEGATIVE_QUEUE_TIME_COUNTER, system, destination),
+        key ->
+            Counter.builder(NEGATIVE_QUEUE_TIME_COUNTER)
+                .description("Messages whose enqueue time was later than their receive time (clock skew); no queue "
+                    + "time is recorded for them")
+                .tags("messaging.system", key.tag(0), "messaging.destination.name", key.tag(1))
+                .register(registry()));
+  }
+
   private MeterRegistry registry() {
     return operations.registry();
   }
 
   private static final String UNTRACED_COUNTER = "messaging.receive.untraced";
+  private static final String NEGATIVE_QUEUE_TIME_COUNTER = "messaging.queue.time.negative";
 }

@@ -4,8 +4,8 @@
  */
 package dev.obs4j.messaging.kafka;
 
-import dev.obs4j.messaging.MessagingHandler;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +16,6 @@ import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
@@ -28,28 +27,52 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.metrics.KafkaMetric;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A Kafka {@link Consumer} that records each record's queue time when {@code poll} hands it over (the
  * broker's append time when the topic keeps one, else the enqueue-time header, else the create time), and
- * marks the record so {@link ObsKafka#process} does not record it again.
+ * tells {@link ObsKafka#process} so (which then does not record it again) along with its consumer group and
+ * client id; with receive spans on, a span per poll that returned records.
  */
 final class TracedConsumer<K, V> implements Consumer<K, V> {
   private final Consumer<K, V> delegate;
-  private final MessagingHandler handler;
+  private final ObsKafka kafka;
+  /** Read at the first poll that returned records (the group is known once polling); then fixed. */
+  private volatile ObsKafka.@Nullable ConsumerInfo info;
 
-  TracedConsumer(Consumer<K, V> delegate, MessagingHandler handler) {
+  TracedConsumer(Consumer<K, V> delegate, ObsKafka kafka) {
     this.delegate = delegate;
-    this.handler = handler;
+    this.kafka = kafka;
   }
 
   @Override
   public ConsumerRecords<K, V> poll(Duration timeout) {
+    Instant start = kafka.receiveSpans() ? Instant.now() : null;
     ConsumerRecords<K, V> records = delegate.poll(timeout);
-    for (ConsumerRecord<K, V> record : records) {
-      ObsKafka.received(handler, record);
+    if (!records.isEmpty()) {
+      try {
+        kafka.polled(records, info(), start);
+      } catch (RuntimeException ignored) {
+        // never fail the poll because of observability
+      }
     }
     return records;
+  }
+
+  private ObsKafka.ConsumerInfo info() {
+    ObsKafka.ConsumerInfo known = info;
+    if (known == null) {
+      String group = null;
+      try {
+        group = delegate.groupMetadata().groupId();
+      } catch (RuntimeException noGroup) {
+        // a consumer without group.id has no group to report
+      }
+      known = new ObsKafka.ConsumerInfo(group, ObsKafka.clientId(delegate.metrics()));
+      info = known;
+    }
+    return known;
   }
 
   @Override

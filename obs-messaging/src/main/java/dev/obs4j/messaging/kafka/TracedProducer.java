@@ -4,12 +4,17 @@
  */
 package dev.obs4j.messaging.kafka;
 
+import dev.obs4j.ObsContext;
 import dev.obs4j.messaging.MessagingHandler;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
+import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Scope;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Callback;
@@ -27,15 +32,21 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A Kafka {@link Producer} whose sends are PRODUCER spans with the trace context and the enqueue time in the
- * record headers; the publish duration runs until the broker acknowledges (the send callback).
+ * record headers; the publish duration runs until the broker acknowledges (the send callback). A record sent
+ * before (its headers read-only) is sent as a copy with fresh headers, so that each send carries its own
+ * trace and enqueue time. The application's callback runs in the context that was current at the send.
  */
 final class TracedProducer<K, V> implements Producer<K, V> {
   private final Producer<K, V> delegate;
+  private final ObsKafka kafka;
   private final MessagingHandler handler;
+  /** Read from the client's metrics at the first send; null until then, or when it has none. */
+  private volatile @Nullable Attributes clientId;
 
-  TracedProducer(Producer<K, V> delegate, MessagingHandler handler) {
+  TracedProducer(Producer<K, V> delegate, ObsKafka kafka) {
     this.delegate = delegate;
-    this.handler = handler;
+    this.kafka = kafka;
+    this.handler = kafka.handler();
   }
 
   @Override
@@ -45,21 +56,94 @@ final class TracedProducer<K, V> implements Producer<K, V> {
 
   @Override
   public Future<RecordMetadata> send(ProducerRecord<K, V> record, @Nullable Callback callback) {
+    ProducerRecord<K, V> sent = kafka.writable(record);
     MessagingHandler.Publish publish =
-        handler.startPublish(ObsKafka.SYSTEM, record.topic(), record, ObsKafka::setHeader);
+        handler.startPublish(ObsKafka.SYSTEM, sent.topic(), sent, ObsKafka::setHeader, attributes(sent));
+    // Captured before the publish span is made current: the callback sees the caller's context, as with
+    // OpenTelemetry's instrumentation (the span, the business fields and the MDC of the thread that sent).
+    InCallersContext inCallersContext = callback == null ? null : new InCallersContext(callback);
+    AtomicBoolean ended = new AtomicBoolean(); // the client may call back and throw for the same failure
     try (Scope ignored = publish.operation().context().makeCurrent()) {
       return delegate.send(
-          record,
+          sent,
           (metadata, exception) -> {
-            // The producer has retried already (up to delivery.timeout.ms): a failure here is final.
-            handler.endPublish(publish, exception, false);
-            if (callback != null) {
-              callback.onCompletion(metadata, exception);
+            if (ended.compareAndSet(false, true)) {
+              if (metadata != null && exception == null) {
+                acknowledged(publish.operation().span(), metadata);
+              }
+              // The producer has retried already (up to delivery.timeout.ms): a failure here is final.
+              handler.endPublish(publish, exception, false);
+            }
+            if (inCallersContext != null) {
+              inCallersContext.complete(metadata, exception);
             }
           });
     } catch (RuntimeException e) {
-      handler.endPublish(publish, e, false);
+      if (ended.compareAndSet(false, true)) {
+        handler.endPublish(publish, e, false);
+      }
       throw e;
+    }
+  }
+
+  private Attributes attributes(ProducerRecord<K, V> record) {
+    Attributes client = clientId;
+    if (client == null) {
+      String id = ObsKafka.clientId(delegate.metrics());
+      client = id == null ? Attributes.empty() : Attributes.of(ObsKafka.CLIENT_ID, id);
+      clientId = client;
+    }
+    String key = ObsKafka.key(record.key());
+    if (key == null && record.value() != null && record.partition() == null) {
+      return client;
+    }
+    AttributesBuilder attributes = client.toBuilder();
+    if (key != null) {
+      attributes.put(ObsKafka.KEY, key);
+    }
+    if (record.value() == null) {
+      attributes.put(ObsKafka.TOMBSTONE, true);
+    }
+    if (record.partition() != null) {
+      attributes.put(ObsKafka.PARTITION, record.partition().toString());
+    }
+    return attributes.build();
+  }
+
+  /** Where the broker put the record: known only once it acknowledged. */
+  private static void acknowledged(Span span, RecordMetadata metadata) {
+    if (!span.isRecording()) {
+      return;
+    }
+    if (metadata.partition() >= 0) {
+      span.setAttribute(ObsKafka.PARTITION, Integer.toString(metadata.partition()));
+    }
+    if (metadata.hasOffset()) {
+      span.setAttribute(ObsKafka.OFFSET, metadata.offset());
+    }
+  }
+
+  /** The application's callback, run in the context that was current when it sent. */
+  private static final class InCallersContext implements Runnable {
+    private final Callback callback;
+    private final Runnable wrapped;
+    private @Nullable RecordMetadata metadata;
+    private @Nullable Exception exception;
+
+    InCallersContext(Callback callback) {
+      this.callback = callback;
+      this.wrapped = ObsContext.wrap(this);
+    }
+
+    void complete(@Nullable RecordMetadata metadata, @Nullable Exception exception) {
+      this.metadata = metadata;
+      this.exception = exception;
+      wrapped.run();
+    }
+
+    @Override
+    public void run() {
+      callback.onCompletion(metadata, exception);
     }
   }
 
