@@ -23,8 +23,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
@@ -34,7 +32,6 @@ import org.slf4j.LoggerFactory;
 /** The JDBC side of the shared lifecycle: names, attributes, tags and the slow-statement line. */
 final class JdbcInstrumenter {
   private static final Logger slowLog = LoggerFactory.getLogger("dev.obs4j.jdbc.slow");
-  private static final int CACHE_LIMIT = 2048;
   private static final int SLOW_LINES_PER_SECOND = 10;
 
   static final AttributeKey<String> SYSTEM = AttributeKey.stringKey("db.system");
@@ -62,8 +59,7 @@ final class JdbcInstrumenter {
   private final long slowNanos;
   private final boolean captureParameters;
   private final boolean sanitize;
-  private final ConcurrentMap<String, SqlInfo> statements = new ConcurrentHashMap<>();
-  private final ConcurrentMap<String, SqlInfo> prepared = new ConcurrentHashMap<>();
+  private final SqlCache sqlCache = new SqlCache();
   private final Counter slowStatements;
   private final AtomicInteger slowLines = new AtomicInteger();
   private volatile long slowSecond;
@@ -96,31 +92,15 @@ final class JdbcInstrumenter {
     if (sql == null) {
       return new SqlInfo("", null, null);
     }
-    if (!sanitize) {
-      return prepared(sql);
-    }
-    SqlInfo info = statements.get(sql);
-    if (info == null) {
-      info = SqlSanitizer.sanitize(sql, db.mysqlLike());
-      if (statements.size() < CACHE_LIMIT) {
-        statements.put(sql, info);
-      }
-    }
-    return info;
+    return sqlCache.get(sql, db.mysqlLike(), sanitize ? SqlCache.Kind.STATEMENT : SqlCache.Kind.RAW);
   }
 
-  SqlInfo prepared(@Nullable String sql) {
+  /** A prepared statement's text: sanitized too (literals may be concatenated into it), placeholders kept. */
+  SqlInfo prepared(DbInfo db, @Nullable String sql) {
     if (sql == null) {
       return new SqlInfo("", null, null);
     }
-    SqlInfo info = prepared.get(sql);
-    if (info == null) {
-      info = SqlSanitizer.describePrepared(sql);
-      if (prepared.size() < CACHE_LIMIT) {
-        prepared.put(sql, info);
-      }
-    }
-    return info;
+    return sqlCache.get(sql, db.mysqlLike(), sanitize ? SqlCache.Kind.PREPARED : SqlCache.Kind.RAW);
   }
 
   /** Runs one database operation in a CLIENT span under the current one. */

@@ -28,8 +28,14 @@ final class ObsDataSource implements DataSource {
   private Connection wrap(Connection connection) {
     DbInfo info = db;
     if (info == null) {
-      info = instrumenter.describe(connection); // once: every connection of a data source shares its URL
-      db = info;
+      // Once: every connection of a data source shares its URL. A failure is not remembered: this
+      // connection is described as unknown (its literals read the standard way), the next one asks again.
+      try {
+        info = DbInfo.parse(connection.getMetaData().getURL());
+        db = info;
+      } catch (SQLException | RuntimeException e) {
+        info = DbInfo.UNKNOWN;
+      }
     }
     return new ObsConnection(connection, instrumenter, info);
   }

@@ -21,8 +21,10 @@ import javax.sql.DataSource;
  * DataSource dataSource = ObsJdbc.create(obs).wrap(hikariDataSource);
  * }</pre>
  *
- * <p>Statement text is recorded with its literals replaced by {@code ?}; prepared-statement text as
- * written; bind values never, unless {@link Builder#captureParameters(boolean)} says so. A
+ * <p>Statement text, plain or prepared, is recorded with its literals replaced by {@code ?} (a prepared
+ * statement's own placeholders as written); bind values never, unless
+ * {@link Builder#captureParameters(boolean)} says so. The server's address and port come from the connection's
+ * URL, never a user name or password written in it. A
  * {@link java.sql.SQLException} marks the span as an error (SQLState, vendor code) and reaches the caller
  * unchanged.
  */
@@ -86,7 +88,7 @@ public final class ObsJdbc {
       return this;
     }
 
-    /** Replaces literals in plain statement text with {@code ?} (default true). */
+    /** Replaces literals in statement text, plain and prepared, with {@code ?} (default true). */
     public Builder sanitizeStatements(boolean sanitize) {
       this.sanitize = sanitize;
       return this;

@@ -27,7 +27,7 @@ class ObsPreparedStatement<S extends PreparedStatement> extends ObsStatement<S> 
 
   ObsPreparedStatement(S delegate, ObsConnection connection, String sql) {
     super(delegate, connection);
-    this.sql = connection.instrumenter.prepared(sql);
+    this.sql = connection.instrumenter.prepared(connection.db, sql);
     this.parameters = connection.instrumenter.captureParameters() ? new TreeMap<>() : null;
   }
 

@@ -11,7 +11,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Replaces the literals in SQL text with {@code ?} (strings, numbers, hex and bit strings, booleans,
- * PostgreSQL dollar-quoted strings), collapses {@code IN (?, ?, ...)} to {@code IN (?)}, drops comments, and
+ * PostgreSQL dollar-quoted strings, Oracle {@code q'[...]'} strings), collapses {@code IN (?, ?, ...)} to {@code IN (?)}, drops comments, and
  * finds the operation and the table. A small hand-written lexer: the one in OpenTelemetry's instrumentation
  * is an alpha, generated artifact that would pull its whole instrumentation API; this one only has to be
  * total (never throws, on any input) and conservative (what it cannot read as code becomes {@code ?}).
@@ -29,37 +29,50 @@ final class SqlSanitizer {
 
   private SqlSanitizer() {}
 
+  /** A sanitized statement, and whether anything was taken out of it (a literal, a comment, a cut tail). */
+  record Sanitized(SqlInfo info, boolean redacted) {}
+
   /**
    * Sanitizes {@code sql}. With {@code mysql} (MySQL, MariaDB), a backslash escapes a quote in string
-   * literals, {@code "..."} is a string (not an identifier) and backticks quote identifiers.
+   * literals, {@code "..."} is a string (not an identifier), backticks quote identifiers and {@code #} starts
+   * a comment. {@code IN (?, ?, ...)} becomes {@code IN (?)}.
    */
   static SqlInfo sanitize(@Nullable String sql, boolean mysql) {
+    return sanitize(sql, mysql, true).info();
+  }
+
+  /**
+   * As {@link #sanitize(String, boolean)}; with {@code collapseInLists} false (prepared statements), the
+   * {@code ?} placeholders stay as written, so that their count still matches the bind values.
+   */
+  static Sanitized sanitize(@Nullable String sql, boolean mysql, boolean collapseInLists) {
     if (sql == null) {
-      return new SqlInfo("", null, null);
+      return new Sanitized(new SqlInfo("", null, null), false);
     }
     try {
-      String text = lex(sql, mysql);
-      return describe(text);
+      boolean[] redacted = new boolean[1];
+      String text = lex(sql, mysql, collapseInLists, redacted);
+      return new Sanitized(describe(text), redacted[0]);
     } catch (RuntimeException e) {
-      return new SqlInfo("?", null, null); // cannot happen by design; never fail the statement
+      return new Sanitized(new SqlInfo("?", null, null), true); // cannot happen by design; never fail the statement
     }
   }
 
-  /** Keeps prepared-statement text as written, only finding the operation and table. */
+  /** Keeps prepared-statement text as written, only finding the operation and table (sanitizing turned off). */
   static SqlInfo describePrepared(@Nullable String sql) {
     if (sql == null) {
       return new SqlInfo("", null, null);
     }
     try {
       String text = sql.length() > MAX_INPUT ? sql.substring(0, MAX_INPUT) + "..." : sql;
-      SqlInfo scanned = describe(lex(text, false));
+      SqlInfo scanned = describe(lex(text, false, true, new boolean[1]));
       return new SqlInfo(text.strip(), scanned.operation(), scanned.collection());
     } catch (RuntimeException e) {
       return new SqlInfo(sql, null, null);
     }
   }
 
-  private static String lex(String input, boolean mysql) {
+  private static String lex(String input, boolean mysql, boolean collapseInLists, boolean[] redacted) {
     boolean backslashEscapes = mysql;
     boolean truncated = input.length() > MAX_INPUT;
     String s = truncated ? input.substring(0, MAX_INPUT) : input;
@@ -69,26 +82,28 @@ final class SqlSanitizer {
     while (i < n) {
       char c = s.charAt(i);
       char next = i + 1 < n ? s.charAt(i + 1) : '\0';
-      if (c == '-' && next == '-') {
+      if ((c == '-' && next == '-') || (c == '#' && mysql)) {
         int end = s.indexOf('\n', i);
         i = end < 0 ? n : end;
         space(out);
+        redacted[0] = true;
       } else if (c == '/' && next == '*') {
         int end = s.indexOf("*/", i + 2);
         i = end < 0 ? n : end + 2;
         space(out);
+        redacted[0] = true;
       } else if (c == '\'') {
         i = skipQuoted(s, i, '\'', backslashEscapes);
-        out.append('?');
+        literal(out, redacted);
       } else if (c == '"') {
         if (mysql) {
           i = skipQuoted(s, i, '"', backslashEscapes);
-          out.append('?');
+          literal(out, redacted);
         } else {
-          i = quotedIdentifier(s, i, '"', out);
+          i = quotedIdentifier(s, i, '"', out, redacted);
         }
       } else if (c == '`' && mysql) {
-        i = quotedIdentifier(s, i, '`', out);
+        i = quotedIdentifier(s, i, '`', out, redacted);
       } else if (c == '$') {
         if (Character.isDigit(next)) {
           int j = i + 1;
@@ -103,7 +118,7 @@ final class SqlSanitizer {
             String tag = s.substring(i, tagEnd + 1);
             int close = s.indexOf(tag, tagEnd + 1);
             i = close < 0 ? n : close + tag.length();
-            out.append('?');
+            literal(out, redacted);
           } else {
             out.append(c);
             i++;
@@ -115,7 +130,7 @@ final class SqlSanitizer {
           i++;
         } else {
           i = skipNumber(s, i);
-          out.append('?');
+          literal(out, redacted);
         }
       } else if (Character.isLetter(c) || c == '_') {
         int j = i + 1;
@@ -124,11 +139,15 @@ final class SqlSanitizer {
         }
         String word = s.substring(i, j);
         char after = j < n ? s.charAt(j) : '\0';
-        if (after == '\'' && isLiteralPrefix(word)) {
+        int quoteEnd = after == '\'' ? oracleQuoted(s, j, word) : -1;
+        if (quoteEnd >= 0) {
+          i = quoteEnd; // q'[it's]'
+          literal(out, redacted);
+        } else if (after == '\'' && isLiteralPrefix(word)) {
           i = skipQuoted(s, j, '\'', backslashEscapes || word.equalsIgnoreCase("E"));
-          out.append('?');
+          literal(out, redacted);
         } else if (word.equalsIgnoreCase("TRUE") || word.equalsIgnoreCase("FALSE")) {
-          out.append('?');
+          literal(out, redacted);
           i = j;
         } else {
           out.append(word);
@@ -142,8 +161,60 @@ final class SqlSanitizer {
         i++;
       }
     }
-    String text = IN_LIST.matcher(out.toString().strip()).replaceAll("IN (?)");
-    return truncated ? text + " ..." : text;
+    String text = out.toString().strip();
+    if (collapseInLists) {
+      text = IN_LIST.matcher(text).replaceAll("IN (?)");
+    }
+    if (truncated) {
+      redacted[0] = true;
+      return text + " ...";
+    }
+    return text;
+  }
+
+  private static void literal(StringBuilder out, boolean[] redacted) {
+    out.append('?');
+    redacted[0] = true;
+  }
+
+  /**
+   * For Oracle's alternative quoting ({@code q'[...]'}, {@code Q'{...}'}, {@code nq'!...!'}), the index after
+   * the literal whose {@code q} word ends at {@code quote}; -1 when {@code word} is not such a prefix. The
+   * closing delimiter is the opening one, or its mirror for {@code [ { ( <}; never closed, the literal runs
+   * to the end. No other dialect has {@code q'} before a literal, so this reading is taken everywhere.
+   */
+  private static int oracleQuoted(String s, int quote, String word) {
+    if (!(word.equalsIgnoreCase("q") || word.equalsIgnoreCase("nq")) || quote + 1 >= s.length()) {
+      return -1;
+    }
+    char open = s.charAt(quote + 1);
+    if (open == ' ' || open == '\t' || open == '\n' || open == '\r' || open == '\'') {
+      return -1;
+    }
+    char close;
+    switch (open) {
+      case '[':
+        close = ']';
+        break;
+      case '{':
+        close = '}';
+        break;
+      case '(':
+        close = ')';
+        break;
+      case '<':
+        close = '>';
+        break;
+      default:
+        close = open;
+        break;
+    }
+    for (int k = quote + 2; k + 1 < s.length(); k++) {
+      if (s.charAt(k) == close && s.charAt(k + 1) == '\'') {
+        return k + 2;
+      }
+    }
+    return s.length();
   }
 
   private static boolean isLiteralPrefix(String word) {
@@ -176,16 +247,16 @@ final class SqlSanitizer {
    * Copies a quoted identifier. One that never closes, or that holds a quote or a control character, is
    * not trusted (it may be a literal the lexer misread) and becomes {@code ?}.
    */
-  private static int quotedIdentifier(String s, int start, char quote, StringBuilder out) {
+  private static int quotedIdentifier(String s, int start, char quote, StringBuilder out, boolean[] redacted) {
     int end = closingQuote(s, start, quote, false);
     if (end < 0) {
-      out.append('?');
+      literal(out, redacted);
       return s.length();
     }
     for (int k = start + 1; k < end - 1; k++) {
       char c = s.charAt(k);
       if (c == '\'' || Character.isISOControl(c)) {
-        out.append('?');
+        literal(out, redacted);
         return end;
       }
     }

@@ -59,6 +59,41 @@ class SqlSanitizerTest {
     assertThat(info.collection()).isEqualTo("users");
   }
 
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', quoteCharacter = '^', value = {
+      "SELECT q'[it's secret]' FROM dual | SELECT ? FROM dual",
+      "SELECT Q'{a'' secret}' , nq'!x'' secret!' FROM dual | SELECT ? , ? FROM dual",
+      "SELECT q'<secret>', q'(secret)', q'#secret#' FROM dual | SELECT ?, ?, ? FROM dual",
+      "SELECT q'[never closed secret FROM dual | SELECT ?",
+      "SELECT q FROM t WHERE q = 'x' | SELECT q FROM t WHERE q = ?",
+  })
+  void oracleAlternativeQuoting_isOneLiteral(String in, String out) {
+    for (boolean mysql : new boolean[] {false, true}) {
+      assertThat(SqlSanitizer.sanitize(in, mysql).text()).isEqualTo(out);
+    }
+  }
+
+  @Test
+  void mysql_hashStartsAComment_elsewhereItIsAnOperator() {
+    assertThat(SqlSanitizer.sanitize("SELECT a FROM t # secret words\nWHERE b = 1", true).text())
+        .isEqualTo("SELECT a FROM t WHERE b = ?");
+    assertThat(SqlSanitizer.sanitize("SELECT a # b FROM t", false).text()).isEqualTo("SELECT a # b FROM t");
+  }
+
+  @Test
+  void prepared_literalsGo_placeholdersStayAsWritten_andRedactedSaysWhetherAnythingWent() {
+    SqlSanitizer.Sanitized concatenated =
+        SqlSanitizer.sanitize("SELECT * FROM t WHERE a = 'secret' AND b IN (?, ?, ?) AND c = $1", false, false);
+    assertThat(concatenated.info().text()).isEqualTo("SELECT * FROM t WHERE a = ? AND b IN (?, ?, ?) AND c = $1");
+    assertThat(concatenated.redacted()).isTrue();
+    SqlSanitizer.Sanitized clean = SqlSanitizer.sanitize("SELECT *\n  FROM t WHERE b IN (?, ?)", false, false);
+    assertThat(clean.info().text()).isEqualTo("SELECT * FROM t WHERE b IN (?, ?)");
+    assertThat(clean.redacted()).isFalse();
+    assertThat(SqlSanitizer.sanitize("SELECT a /* note */ FROM t", false, true).redacted()).isTrue();
+    assertThat(SqlSanitizer.sanitize("SELECT \"a\" FROM t", true, true).redacted()).isTrue();
+    assertThat(SqlSanitizer.sanitize("SELECT \"a\" FROM t", false, true).redacted()).isFalse();
+  }
+
   private static final String CONTROL = "\r\u0000\u0001\u001b\u007f\u000b\f\u0085\u2028";
   private static final Pattern CONTROL_CHAR = Pattern.compile("[\\x00-\\x1f\\x7f]");
   private static final String ALPHABET = "abcXYZ019 '\"\\`$-/*\n\t;,()_.e+é中";
