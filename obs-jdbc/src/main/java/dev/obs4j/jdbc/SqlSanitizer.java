@@ -339,7 +339,9 @@ final class SqlSanitizer {
   private static SqlInfo describe(String text) {
     String[] tokens = tokens(text);
     int t = 0;
-    while (t < tokens.length && tokens[t].isEmpty()) {
+    // JDBC escape syntax {? = call f(?)}: the braces are separators, the result marker goes
+    while (t < tokens.length
+        && (tokens[t].isEmpty() || tokens[t].equals("?") || tokens[t].equals("=") || tokens[t].equals("?="))) {
       t++;
     }
     if (t >= tokens.length) {
@@ -364,6 +366,11 @@ final class SqlSanitizer {
       case "UPDATE":
         collection = identifier(tokens, t + 1);
         break;
+      case "CALL": // the procedure or function: {call p(?)}, CALL p(?)
+      case "EXEC":
+      case "EXECUTE":
+        collection = identifier(tokens, t + 1);
+        break;
       case "CREATE":
       case "DROP":
       case "ALTER":
@@ -376,14 +383,20 @@ final class SqlSanitizer {
     return new SqlInfo(text, operation, collection);
   }
 
-  /** Words of the sanitized text, a double-quoted identifier (with its spaces) counting as one; at most 64. */
+  /**
+   * Words of the sanitized text, a double-quoted identifier (with its spaces) counting as one, and each
+   * parenthesis as a token of its own (so that keywords inside them can be told apart); at most 64.
+   */
   private static String[] tokens(String text) {
     java.util.List<String> tokens = new java.util.ArrayList<>();
     int n = text.length();
     int i = 0;
     while (i < n && tokens.size() < 64) {
       char c = text.charAt(i);
-      if (Character.isWhitespace(c) || c == '(' || c == ')' || c == ',' || c == ';') {
+      if (c == '(' || c == ')') {
+        tokens.add(c == '(' ? "(" : ")");
+        i++;
+      } else if (Character.isWhitespace(c) || c == ',' || c == ';' || c == '{' || c == '}') {
         i++;
       } else {
         int j = i;
@@ -392,7 +405,8 @@ final class SqlSanitizer {
           if (d == '"') {
             int close = text.indexOf('"', j + 1);
             j = close < 0 ? n : close + 1;
-          } else if (Character.isWhitespace(d) || d == '(' || d == ')' || d == ',' || d == ';') {
+          } else if (Character.isWhitespace(d) || d == '(' || d == ')' || d == ',' || d == ';' || d == '{'
+              || d == '}') {
             break;
           } else {
             j++;
@@ -405,9 +419,15 @@ final class SqlSanitizer {
     return tokens.toArray(new String[0]);
   }
 
+  /** The identifier after {@code keyword} outside parentheses: EXTRACT(YEAR FROM d) names no table. */
   private static @Nullable String after(String[] tokens, int from, String keyword) {
+    int depth = 0;
     for (int i = from; i < tokens.length; i++) {
-      if (tokens[i].equalsIgnoreCase(keyword)) {
+      if (tokens[i].equals("(")) {
+        depth++;
+      } else if (tokens[i].equals(")")) {
+        depth = Math.max(0, depth - 1);
+      } else if (depth == 0 && tokens[i].equalsIgnoreCase(keyword)) {
         int j = i + 1;
         // CREATE TABLE IF NOT EXISTS x, DELETE FROM ONLY x
         while (j < tokens.length

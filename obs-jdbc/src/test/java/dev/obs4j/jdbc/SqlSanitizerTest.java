@@ -42,7 +42,7 @@ class SqlSanitizerTest {
       "WITH r AS (SELECT 1) SELECT * FROM r | WITH r AS (SELECT ?) SELECT * FROM r | WITH | ",
       "CREATE TABLE IF NOT EXISTS orders (id INT) | CREATE TABLE IF NOT EXISTS orders (id INT) | CREATE | orders",
       "SELECT 'unterminated | SELECT ? | SELECT | ",
-      "call proc(1, 'x') | call proc(?, ?) | CALL | ",
+      "call proc(1, 'x') | call proc(?, ?) | CALL | proc",
       "^^ |  |  | ",
   })
   void sanitize_examples(String in, String out, String operation, String table) {
