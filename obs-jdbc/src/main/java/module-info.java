@@ -7,6 +7,7 @@
 module dev.obs4j.jdbc {
   requires transitive dev.obs4j.core;
   requires transitive java.sql;
+  requires static com.zaxxer.hikari; // HikariCP's pool metrics, when the wrapped DataSource is a Hikari pool
 
   exports dev.obs4j.jdbc;
 }

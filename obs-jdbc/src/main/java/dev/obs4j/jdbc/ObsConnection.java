@@ -98,7 +98,7 @@ final class ObsConnection implements Connection {
 
   @Override
   public void commit() throws SQLException {
-    instrumenter.run(db, JdbcInstrumenter.COMMIT, 0, null, () -> {
+    instrumenter.run(db, JdbcInstrumenter.COMMIT, JdbcInstrumenter.NOT_BATCH, null, () -> {
       delegate.commit();
       return null;
     });
@@ -106,7 +106,7 @@ final class ObsConnection implements Connection {
 
   @Override
   public void rollback() throws SQLException {
-    instrumenter.run(db, JdbcInstrumenter.ROLLBACK, 0, null, () -> {
+    instrumenter.run(db, JdbcInstrumenter.ROLLBACK, JdbcInstrumenter.NOT_BATCH, null, () -> {
       delegate.rollback();
       return null;
     });
@@ -114,7 +114,7 @@ final class ObsConnection implements Connection {
 
   @Override
   public void rollback(Savepoint savepoint) throws SQLException {
-    instrumenter.run(db, JdbcInstrumenter.ROLLBACK, 0, null, () -> {
+    instrumenter.run(db, JdbcInstrumenter.ROLLBACK, JdbcInstrumenter.NOT_BATCH, null, () -> {
       delegate.rollback(savepoint);
       return null;
     });
@@ -212,7 +212,7 @@ final class ObsConnection implements Connection {
 
   @Override
   public DatabaseMetaData getMetaData() throws SQLException {
-    return delegate.getMetaData();
+    return new ObsDatabaseMetaData(delegate.getMetaData(), this);
   }
 
   @Override

@@ -25,7 +25,7 @@ final class ObsDataSource implements DataSource {
     this.instrumenter = instrumenter;
   }
 
-  private Connection wrap(Connection connection) {
+  private ObsConnection wrap(Connection connection) {
     DbInfo info = db;
     if (info == null) {
       // Once: every connection of a data source shares its URL. A failure is not remembered: this
@@ -45,14 +45,19 @@ final class ObsDataSource implements DataSource {
     return info == null ? "unknown" : info.system();
   }
 
+  /** Obtains a connection through {@code call}, timed and tagged with the database it reaches. */
+  private Connection acquire(JdbcInstrumenter.Call<Connection> call) throws SQLException {
+    return instrumenter.acquire(call, this::wrap, this::system);
+  }
+
   @Override
   public Connection getConnection() throws SQLException {
-    return wrap(instrumenter.acquire(system(), delegate::getConnection));
+    return acquire(delegate::getConnection);
   }
 
   @Override
   public Connection getConnection(String username, String password) throws SQLException {
-    return wrap(instrumenter.acquire(system(), () -> delegate.getConnection(username, password)));
+    return acquire(() -> delegate.getConnection(username, password));
   }
 
   @Override
@@ -67,7 +72,7 @@ final class ObsDataSource implements DataSource {
 
   @Override
   public ConnectionBuilder createConnectionBuilder() throws SQLException {
-    return delegate.createConnectionBuilder();
+    return new ObsConnectionBuilder(delegate.createConnectionBuilder(), this::acquire);
   }
 
   @Override

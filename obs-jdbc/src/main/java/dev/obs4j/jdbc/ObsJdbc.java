@@ -11,11 +11,15 @@ import java.util.Objects;
 import javax.sql.DataSource;
 
 /**
- * Traced, timed and sanitized database access through any JDBC driver or pool: a CLIENT span per
- * execution, commit and rollback (named {@code SELECT orders}, nested under the current span), the timer
- * {@code db.client.operations} (tags {@code system}, {@code operation}, {@code collection},
- * {@code outcome}) with exemplars, the timer {@code db.client.connection.wait_time} for
- * {@code getConnection}, and one WARN line per slow statement.
+ * Traced, timed and sanitized database access through any JDBC driver or pool, as OpenTelemetry's database
+ * semantic conventions define it: a CLIENT span per execution, commit and rollback, named after its
+ * {@code db.query.summary} ({@code SELECT orders}, {@code BATCH INSERT orders}, {@code CALL add_one}) and
+ * nested under the current span, with its attributes set before it starts; the histogram
+ * {@code db.client.operation.duration} (seconds; tags {@code db.system.name}, {@code db.namespace},
+ * {@code db.operation.name}, {@code db.collection.name}, {@code server.address}, {@code server.port},
+ * {@code error.type}) with exemplars; the timer {@code db.client.connection.wait_time} for
+ * {@code getConnection}; HikariCP's pool meters when the data source is a HikariCP pool; and one WARN line
+ * per slow statement.
  *
  * <pre>{@code
  * DataSource dataSource = ObsJdbc.create(obs).wrap(hikariDataSource);
@@ -24,16 +28,20 @@ import javax.sql.DataSource;
  * <p>Statement text, plain or prepared, is recorded with its literals replaced by {@code ?} (a prepared
  * statement's own placeholders as written); bind values never, unless
  * {@link Builder#captureParameters(boolean)} says so. The server's address and port come from the connection's
- * URL, never a user name or password written in it. A
- * {@link java.sql.SQLException} marks the span as an error (SQLState, vendor code) and reaches the caller
+ * URL, never a user name or password written in it. A {@link java.sql.SQLException} marks the span as an
+ * error ({@code error.type} is its SQLState, or the exception's class without one) and reaches the caller
  * unchanged.
  */
 public final class ObsJdbc {
   private final JdbcInstrumenter instrumenter;
+  private final Obs obs;
+  private final boolean poolMetrics;
 
   private ObsJdbc(Builder builder) {
     this.instrumenter =
         new JdbcInstrumenter(builder.obs, builder.slowThreshold, builder.captureParameters, builder.sanitize);
+    this.obs = builder.obs;
+    this.poolMetrics = builder.poolMetrics;
   }
 
   /** JDBC instrumentation with the defaults (slow statements: 1 s). */
@@ -46,10 +54,20 @@ public final class ObsJdbc {
     return new Builder(obs);
   }
 
-  /** A data source whose connections, statements and results are instrumented. */
+  /**
+   * A data source whose connections, statements and results are instrumented. When {@code dataSource} is
+   * (or wraps) a HikariCP pool without metrics of its own, the pool reports HikariCP's meters to obs4j's
+   * registry too (see {@link Builder#poolMetrics(boolean)}).
+   */
   public DataSource wrap(DataSource dataSource) {
     Objects.requireNonNull(dataSource, "dataSource");
-    return dataSource instanceof ObsDataSource ? dataSource : new ObsDataSource(dataSource, instrumenter);
+    if (dataSource instanceof ObsDataSource) {
+      return dataSource;
+    }
+    if (poolMetrics) {
+      HikariPoolMetrics.bind(dataSource, obs.meterRegistry());
+    }
+    return new ObsDataSource(dataSource, instrumenter);
   }
 
   /** An instrumented view of one connection. */
@@ -67,6 +85,7 @@ public final class ObsJdbc {
     private Duration slowThreshold = Duration.ofSeconds(1);
     private boolean captureParameters;
     private boolean sanitize = true;
+    private boolean poolMetrics = true;
 
     private Builder(Obs obs) {
       this.obs = Objects.requireNonNull(obs, "obs");
@@ -91,6 +110,17 @@ public final class ObsJdbc {
     /** Replaces literals in statement text, plain and prepared, with {@code ?} (default true). */
     public Builder sanitizeStatements(boolean sanitize) {
       this.sanitize = sanitize;
+      return this;
+    }
+
+    /**
+     * Whether a wrapped HikariCP pool reports HikariCP's own pool meters ({@code hikaricp.connections.active},
+     * {@code .idle}, {@code .pending}, {@code .acquire}, {@code .usage} ...) to obs4j's registry, through
+     * HikariCP's {@code MicrometerMetricsTrackerFactory} (default true). A pool that has a metrics tracker
+     * or registry of its own is left as it is.
+     */
+    public Builder poolMetrics(boolean enabled) {
+      this.poolMetrics = enabled;
       return this;
     }
 

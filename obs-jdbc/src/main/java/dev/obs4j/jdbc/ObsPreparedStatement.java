@@ -16,14 +16,14 @@ import java.util.concurrent.Executor;
 import org.jspecify.annotations.Nullable;
 import java.util.TreeMap;
 
-/** A prepared statement: text kept as written; bind values recorded only when the user opted in. */
+/** A prepared statement: text sanitized as a plain statement is, its own placeholders kept; bind values recorded only when the user opted in. */
 class ObsPreparedStatement<S extends PreparedStatement> extends ObsStatement<S> implements PreparedStatement {
   private static final int MAX_PARAMETERS = 64;
   private static final int MAX_PARAMETER_LENGTH = 256;
 
   final SqlInfo sql;
   private final @Nullable Map<Integer, String> parameters;
-  private io.opentelemetry.api.common.@Nullable Attributes attributes; // the same for every execution
+  private JdbcInstrumenter.@Nullable Described described; // the same for every execution without parameters
 
   ObsPreparedStatement(S delegate, ObsConnection connection, String sql) {
     super(delegate, connection);
@@ -54,14 +54,14 @@ class ObsPreparedStatement<S extends PreparedStatement> extends ObsStatement<S> 
   private <T> T runPrepared(JdbcInstrumenter.Call<T> call) throws SQLException {
     Map<Integer, String> p = parameters;
     if (p != null && !p.isEmpty()) {
-      return instrumenter.run(connection.db, sql, 0, Map.copyOf(p), call);
+      return instrumenter.run(connection.db, sql, JdbcInstrumenter.NOT_BATCH, Map.copyOf(p), call);
     }
-    io.opentelemetry.api.common.Attributes a = attributes;
-    if (a == null) {
-      a = instrumenter.attributes(connection.db, sql, 0, null);
-      attributes = a;
+    JdbcInstrumenter.Described d = described;
+    if (d == null) {
+      d = instrumenter.describe(connection.db, sql, JdbcInstrumenter.NOT_BATCH, null);
+      described = d;
     }
-    return instrumenter.run(connection.db, sql, a, 0, null, call);
+    return instrumenter.run(connection.db, d, call);
   }
 
   @Override
@@ -77,7 +77,7 @@ class ObsPreparedStatement<S extends PreparedStatement> extends ObsStatement<S> 
 
   @Override
   public ResultSet executeQuery() throws SQLException {
-    return runPrepared(delegate::executeQuery);
+    return wrap(runPrepared(delegate::executeQuery));
   }
 
   @Override
@@ -309,13 +309,13 @@ class ObsPreparedStatement<S extends PreparedStatement> extends ObsStatement<S> 
 
   @Override
   public void setNull(int p0, int p1, String p2) throws SQLException {
-    param(p0, p1);
+    param(p0, null); // p1 is the SQL type, not a value
     delegate.setNull(p0, p1, p2);
   }
 
   @Override
   public void setNull(int p0, int p1) throws SQLException {
-    param(p0, p1);
+    param(p0, null); // p1 is the SQL type, not a value
     delegate.setNull(p0, p1);
   }
 

@@ -20,8 +20,12 @@ class ObsStatement<S extends Statement> implements Statement {
   final S delegate;
   final ObsConnection connection;
   final JdbcInstrumenter instrumenter;
+  private static final int MAX_BATCH_TEXTS = 16;
+
   private @Nullable SqlInfo batch;
-  private boolean mixedBatch;
+  private boolean sameOperation;
+  private boolean sameCollection;
+  private final java.util.Set<String> batchTexts = new java.util.LinkedHashSet<>();
   int batchSize;
 
   ObsStatement(S delegate, ObsConnection connection) {
@@ -31,17 +35,33 @@ class ObsStatement<S extends Statement> implements Statement {
   }
 
   final <T> T run(@Nullable String sql, JdbcInstrumenter.Call<T> call) throws SQLException {
-    return instrumenter.run(connection.db, instrumenter.statement(connection.db, sql), 0, null, call);
+    return instrumenter.run(
+        connection.db, instrumenter.statement(connection.db, sql), JdbcInstrumenter.NOT_BATCH, null, call);
   }
 
-  /** The statement recorded for a batch: the batch's one statement, or {@code BATCH} when they differ. */
+  /** A result set of this statement, whose {@code getStatement()} is this wrapper. */
+  final @Nullable ResultSet wrap(@Nullable ResultSet resultSet) {
+    return ObsResultSet.wrap(resultSet, this);
+  }
+
+  /**
+   * The statement recorded for a batch: its one statement; for different statements, their texts joined
+   * by {@code ;} (the first 16 distinct), with the operation and table they share, if they share one.
+   */
   @Nullable SqlInfo batchInfo() {
-    return mixedBatch ? new SqlInfo("BATCH", "BATCH", null) : batch;
+    SqlInfo first = batch;
+    if (first == null || batchTexts.size() <= 1) {
+      return first;
+    }
+    return new SqlInfo(
+        String.join("; ", batchTexts),
+        sameOperation ? first.operation() : null,
+        sameOperation && sameCollection ? first.collection() : null);
   }
 
   void clearBatchState() {
     batch = null;
-    mixedBatch = false;
+    batchTexts.clear();
     batchSize = 0;
   }
 
@@ -67,7 +87,7 @@ class ObsStatement<S extends Statement> implements Statement {
 
   @Override
   public ResultSet executeQuery(String sql) throws SQLException {
-    return run(sql, () -> delegate.executeQuery(sql));
+    return wrap(run(sql, () -> delegate.executeQuery(sql)));
   }
 
   @Override
@@ -114,10 +134,17 @@ class ObsStatement<S extends Statement> implements Statement {
   public void addBatch(String sql) throws SQLException {
     delegate.addBatch(sql);
     SqlInfo info = instrumenter.statement(connection.db, sql);
-    if (batch == null) {
+    SqlInfo first = batch;
+    if (first == null) {
       batch = info;
-    } else if (!batch.equals(info)) {
-      mixedBatch = true;
+      sameOperation = true;
+      sameCollection = true;
+    } else {
+      sameOperation &= java.util.Objects.equals(first.operation(), info.operation());
+      sameCollection &= java.util.Objects.equals(first.collection(), info.collection());
+    }
+    if (batchTexts.size() < MAX_BATCH_TEXTS) {
+      batchTexts.add(info.text());
     }
     batchSize++;
   }
@@ -142,7 +169,7 @@ class ObsStatement<S extends Statement> implements Statement {
     SqlInfo info = batchInfo();
     int size = batchSize;
     clearBatchState();
-    return instrumenter.run(connection.db, info == null ? new SqlInfo("", "BATCH", null) : info, size, null, call);
+    return instrumenter.run(connection.db, info == null ? new SqlInfo("", null, null) : info, size, null, call);
   }
 
   @Override
@@ -207,7 +234,7 @@ class ObsStatement<S extends Statement> implements Statement {
 
   @Override
   public ResultSet getGeneratedKeys() throws SQLException {
-    return delegate.getGeneratedKeys();
+    return wrap(delegate.getGeneratedKeys());
   }
 
   @Override
@@ -262,7 +289,7 @@ class ObsStatement<S extends Statement> implements Statement {
 
   @Override
   public ResultSet getResultSet() throws SQLException {
-    return delegate.getResultSet();
+    return wrap(delegate.getResultSet());
   }
 
   @Override

@@ -60,17 +60,41 @@ abstract class AbstractJdbcTest {
   /** SQLState of a missing table. */
   abstract String missingTableState();
 
+  /** Creates the function add_one(int) returning its argument plus one. */
+  abstract String createAddOne();
+
   @BeforeAll
   void setUp() throws Exception {
     obs = Obs.builder().serviceName("orders-db").shutdownHook(false)
         .set("OTEL_TRACES_EXPORTER", "none").set("OBS4J_METRICS_JVM", "false")
-        .addSpanProcessor(SimpleSpanProcessor.create(spans)).build();
+        .addSpanProcessor(SimpleSpanProcessor.create(spans))
+        .addSpanProcessor(new io.opentelemetry.sdk.trace.SpanProcessor() {
+          @Override
+          public void onStart(io.opentelemetry.context.Context parent, io.opentelemetry.sdk.trace.ReadWriteSpan span) {
+            atStart.put(span.getName(), span.toSpanData().getAttributes());
+          }
+
+          @Override
+          public boolean isStartRequired() {
+            return true;
+          }
+
+          @Override
+          public void onEnd(io.opentelemetry.sdk.trace.ReadableSpan span) {}
+
+          @Override
+          public boolean isEndRequired() {
+            return false;
+          }
+        })
+        .build();
     DataSource raw = rawDataSource();
     dataSource = ObsJdbc.builder(obs).slowStatementThreshold(Duration.ofMillis(90)).build().wrap(raw);
     withParameters = ObsJdbc.builder(obs).captureParameters(true).build().wrap(raw);
     try (Connection c = raw.getConnection(); Statement s = c.createStatement()) {
       s.execute("DROP TABLE IF EXISTS orders");
       s.execute("CREATE TABLE orders (id INT PRIMARY KEY, status VARCHAR(20), total DECIMAL(10,2))");
+      s.execute(createAddOne());
     }
   }
 
@@ -101,15 +125,61 @@ abstract class AbstractJdbcTest {
     return span.getAttributes().get(AttributeKey.longKey(key));
   }
 
-  long count(String operation, String collection, String outcome) {
-    Timer timer = obs.meterRegistry().find("db.client.operations")
-        .tags("system", system(), "operation", operation, "collection", collection, "outcome", outcome).timer();
+  /** Executions in db.client.operation.duration; empty tag values stand for absent attributes. */
+  long count(String operation, String collection, String errorType) {
+    Timer timer = obs.meterRegistry().find("db.client.operation.duration")
+        .tags("db.system.name", system(), "db.operation.name", operation, "db.collection.name", collection,
+            "error.type", errorType)
+        .timer();
     return timer == null ? 0 : timer.count();
+  }
+
+  /** Attributes each span had when it started (what a sampler sees), by span name. */
+  final Map<String, io.opentelemetry.api.common.Attributes> atStart = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** A data source that builds connections with createConnectionBuilder(), which neither driver offers. */
+  static DataSource withConnectionBuilder(DataSource raw) {
+    return (DataSource) java.lang.reflect.Proxy.newProxyInstance(
+        AbstractJdbcTest.class.getClassLoader(), new Class<?>[] {DataSource.class}, (proxy, method, args) -> {
+          if (method.getName().equals("createConnectionBuilder")) {
+            return new java.sql.ConnectionBuilder() {
+              @Override
+              public java.sql.ConnectionBuilder user(String username) {
+                return this;
+              }
+
+              @Override
+              public java.sql.ConnectionBuilder password(String password) {
+                return this;
+              }
+
+              @Override
+              public java.sql.ConnectionBuilder shardingKey(java.sql.ShardingKey shardingKey) {
+                return this;
+              }
+
+              @Override
+              public java.sql.ConnectionBuilder superShardingKey(java.sql.ShardingKey superShardingKey) {
+                return this;
+              }
+
+              @Override
+              public Connection build() throws SQLException {
+                return raw.getConnection();
+              }
+            };
+          }
+          try {
+            return method.invoke(raw, args);
+          } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
   }
 
   @Test
   void statement_sanitizedText_operationTable_connectionAttributes_andMetric() throws Exception {
-    long before = count("SELECT", "orders", "success");
+    long before = count("SELECT", "orders", "");
     try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
       try (ResultSet rs = s.executeQuery("SELECT id, status FROM orders WHERE id = 42 AND status = 'shipped' AND total > 10.5")) {
         assertThat(rs.next()).isFalse();
@@ -121,7 +191,16 @@ abstract class AbstractJdbcTest {
     assertThat(attr(span, "db.query.text")).isEqualTo("SELECT id, status FROM orders WHERE id = ? AND status = ? AND total > ?");
     assertThat(attr(span, "db.operation.name")).isEqualTo("SELECT");
     assertThat(attr(span, "db.collection.name")).isEqualTo("orders");
-    assertThat(attr(span, "db.system")).isEqualTo(system());
+    assertThat(attr(span, "db.system.name")).isEqualTo(system());
+    assertThat(span.getAttributes().get(AttributeKey.stringKey("db.system"))).isNull();
+    assertThat(attr(span, "db.query.summary")).isEqualTo("SELECT orders");
+    // set before the span started, so a sampler decides with them
+    assertThat(atStart.get("SELECT orders").asMap()).containsAllEntriesOf(Map.of(
+        AttributeKey.stringKey("db.system.name"), system(),
+        AttributeKey.stringKey("db.operation.name"), "SELECT",
+        AttributeKey.stringKey("db.collection.name"), "orders",
+        AttributeKey.stringKey("db.query.summary"), "SELECT orders",
+        AttributeKey.stringKey("db.namespace"), namespace()));
     assertThat(attr(span, "db.namespace")).isEqualTo(namespace());
     if (serverPort() != null) {
       assertThat(attr(span, "server.address")).isEqualTo("127.0.0.1");
@@ -132,7 +211,20 @@ abstract class AbstractJdbcTest {
             .filter(e -> !e.getKey().getKey().equals("server.port"))
             .map(e -> String.valueOf(e.getValue())).toList().toString())
         .doesNotContain("shipped").doesNotContain("42");
-    assertThat(count("SELECT", "orders", "success")).isEqualTo(before + 1);
+    assertThat(count("SELECT", "orders", "")).isEqualTo(before + 1);
+    Timer duration = obs.meterRegistry().get("db.client.operation.duration")
+        .tags("db.system.name", system(), "db.operation.name", "SELECT", "db.collection.name", "orders",
+            "db.namespace", namespace(), "error.type", "",
+            "server.address", serverPort() == null ? "" : "127.0.0.1",
+            "server.port", serverPort() == null ? "" : String.valueOf(serverPort()))
+        .timer();
+    assertThat(duration.takeSnapshot().histogramCounts())
+        .extracting(b -> b.bucket(java.util.concurrent.TimeUnit.SECONDS))
+        .containsExactly(0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0);
+    assertThat(obs.meterRegistry().scrape())
+        .contains("db_client_operation_duration_seconds_bucket{")
+        .contains("le=\"0.005\"")
+        .doesNotContain("db_client_operations");
     assertThat(obs.meterRegistry().get("db.client.connection.wait_time").tag("outcome", "success").timer().count()).isPositive();
   }
 
@@ -191,8 +283,12 @@ abstract class AbstractJdbcTest {
       assertThat(p.executeBatch()).hasSize(3);
     }
     SpanData batch = only();
-    assertThat(batch.getName()).isEqualTo("INSERT orders");
+    assertThat(batch.getName()).isEqualTo("BATCH INSERT orders");
+    assertThat(attr(batch, "db.operation.name")).isEqualTo("BATCH INSERT");
+    assertThat(attr(batch, "db.query.summary")).isEqualTo("BATCH INSERT orders");
+    assertThat(attr(batch, "db.collection.name")).isEqualTo("orders");
     assertThat(longAttr(batch, "db.operation.batch.size")).isEqualTo(3L);
+    assertThat(count("BATCH INSERT", "orders", "")).isPositive();
     assertThat(longAttr(batch, "db.response.affected_rows")).isEqualTo(3L);
 
     spans.reset();
@@ -203,6 +299,9 @@ abstract class AbstractJdbcTest {
     }
     SpanData mixed = only();
     assertThat(mixed.getName()).isEqualTo("BATCH");
+    assertThat(attr(mixed, "db.operation.name")).isEqualTo("BATCH");
+    assertThat(attr(mixed, "db.query.text"))
+        .isEqualTo("UPDATE orders SET status = ? WHERE id = ?; DELETE FROM orders WHERE id = ?");
     assertThat(longAttr(mixed, "db.operation.batch.size")).isEqualTo(2L);
   }
 
@@ -228,12 +327,12 @@ abstract class AbstractJdbcTest {
       assertThat(rs.getInt(1)).isEqualTo(11);
       assertThat(rs.next()).isFalse();
     }
-    assertThat(count("ROLLBACK", "none", "success")).isPositive();
+    assertThat(count("ROLLBACK", "", "")).isPositive();
   }
 
   @Test
   void sqlError_marksTheSpan_andIsRethrownUnchanged() throws Exception {
-    long failures = count("SELECT", "missing_table", "failure");
+    long failures = count("SELECT", "missing_table", missingTableState());
     SQLException[] thrown = new SQLException[1];
     try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
       assertThatThrownBy(() -> s.executeQuery("SELECT * FROM missing_table WHERE id = 5"))
@@ -244,10 +343,10 @@ abstract class AbstractJdbcTest {
     SpanData span = only();
     assertThat(span.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
     assertThat(attr(span, "db.response.status_code")).isEqualTo(missingTableState());
-    assertThat(attr(span, "error.type")).isEqualTo(thrown[0].getClass().getName());
+    assertThat(attr(span, "error.type")).isEqualTo(missingTableState()); // the SQLState, as the conventions prefer
     assertThat(longAttr(span, "db.response.vendor_code")).isEqualTo((long) thrown[0].getErrorCode());
     assertThat(span.getEvents()).anySatisfy(e -> assertThat(e.getName()).isEqualTo("exception"));
-    assertThat(count("SELECT", "missing_table", "failure")).isEqualTo(failures + 1);
+    assertThat(count("SELECT", "missing_table", missingTableState())).isEqualTo(failures + 1);
   }
 
   @Test
@@ -296,6 +395,138 @@ abstract class AbstractJdbcTest {
       Class<? extends Connection> driverType = rawDataSource().getConnection().getClass();
       assertThat(c.isWrapperFor(driverType)).isTrue();
       assertThat(c.unwrap(driverType)).isInstanceOf(driverType).isNotSameAs(c);
+    }
+  }
+
+  @Test
+  void escapeSyntaxCalls_areCallsOfTheProcedure() throws Exception {
+    try (Connection c = dataSource.getConnection()) {
+      try (java.sql.CallableStatement call = c.prepareCall("{call add_one(?)}")) {
+        call.setInt(1, 5);
+        call.execute();
+      }
+      try (java.sql.CallableStatement call = c.prepareCall("{? = call add_one(?)}")) {
+        call.registerOutParameter(1, java.sql.Types.INTEGER);
+        call.setInt(2, 41);
+        call.execute();
+        assertThat(call.getInt(1)).isEqualTo(42);
+      }
+    }
+    List<SpanData> all = spans.getFinishedSpanItems();
+    assertThat(all).hasSize(2).allSatisfy(span -> {
+      assertThat(span.getName()).isEqualTo("CALL add_one");
+      assertThat(attr(span, "db.operation.name")).isEqualTo("CALL");
+      assertThat(attr(span, "db.stored_procedure.name")).isEqualTo("add_one");
+      assertThat(attr(span, "db.query.summary")).isEqualTo("CALL add_one");
+    });
+    assertThat(count("CALL", "", "")).isGreaterThanOrEqualTo(2);
+  }
+
+  @Test
+  void functionWithFromInTheSelectList_tableIsTheOneAfterTheOuterFrom() throws Exception {
+    try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+      s.executeQuery("SELECT EXTRACT(YEAR FROM CURRENT_DATE) FROM orders").close();
+    }
+    SpanData span = only();
+    assertThat(span.getName()).isEqualTo("SELECT orders");
+    assertThat(attr(span, "db.collection.name")).isEqualTo("orders");
+  }
+
+  @Test
+  void setNull_recordsNull_notTheTypeCode() throws Exception {
+    try (Connection c = withParameters.getConnection();
+        PreparedStatement p = c.prepareStatement("SELECT * FROM orders WHERE status = ? OR id = ?")) {
+      p.setString(1, "earlier");
+      p.setNull(1, java.sql.Types.VARCHAR);
+      p.setNull(2, java.sql.Types.INTEGER, "INTEGER");
+      p.executeQuery().close();
+    }
+    SpanData span = only();
+    assertThat(attr(span, "db.query.parameter.0")).isEqualTo("null");
+    assertThat(attr(span, "db.query.parameter.1")).isEqualTo("null");
+  }
+
+  @Test
+  void failedBatch_recordsTheSqlState_partialCounts_andNextExceptions() throws Exception {
+    java.sql.BatchUpdateException thrown = null;
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement p = c.prepareStatement("INSERT INTO orders (id, status) VALUES (?, ?)")) {
+      for (int id : new int[] {1, 2, 1, 3}) {
+        p.setInt(1, id);
+        p.setString(2, "b");
+        p.addBatch();
+      }
+      p.executeBatch();
+    } catch (java.sql.BatchUpdateException e) {
+      thrown = e;
+    }
+    assertThat((Object) thrown).as("the duplicate key fails the batch").isNotNull();
+    SpanData span = only();
+    assertThat(span.getName()).isEqualTo("BATCH INSERT orders");
+    assertThat(span.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+    assertThat(attr(span, "error.type")).isEqualTo("23505");
+    long done = 0;
+    long failed = 0;
+    for (long n : thrown.getLargeUpdateCounts()) {
+      done += Math.max(n, 0);
+      failed += n == Statement.EXECUTE_FAILED ? 1 : 0;
+    }
+    assertThat(longAttr(span, "db.response.affected_rows")).isEqualTo(done);
+    assertThat(longAttr(span, "obs4j.db.batch.failed")).isEqualTo(failed);
+    assertThat(longAttr(span, "obs4j.db.batch.reported")).isEqualTo((long) thrown.getLargeUpdateCounts().length);
+    List<String> messages = new java.util.ArrayList<>();
+    for (SQLException e = thrown; e != null && messages.size() < 10; e = e.getNextException()) {
+      messages.add(e.getMessage());
+    }
+    assertThat(messages).as("the driver chains the cause").hasSizeGreaterThanOrEqualTo(2);
+    assertThat(span.getEvents()).filteredOn(e -> e.getName().equals("exception"))
+        .extracting(e -> e.getAttributes().get(AttributeKey.stringKey("exception.message")))
+        .containsExactlyElementsOf(messages);
+    assertThat(count("BATCH INSERT", "orders", "23505")).isPositive();
+  }
+
+  @Test
+  void firstConnection_isTaggedWithTheDatabase() throws Exception {
+    DataSource fresh = ObsJdbc.create(obs).wrap(rawDataSource());
+    io.micrometer.core.instrument.search.Search waits =
+        obs.meterRegistry().find("db.client.connection.wait_time").tag("db.system.name", system());
+    long before = waits.timers().stream().mapToLong(Timer::count).sum();
+    fresh.getConnection().close();
+    long after = waits.timers().stream().mapToLong(Timer::count).sum();
+    assertThat(after).isEqualTo(before + 1);
+    assertThat(obs.meterRegistry().find("db.client.connection.wait_time").tag("db.system.name", "unknown").timers().size())
+        .isZero();
+  }
+
+  @Test
+  void connectionBuilder_resultSetStatement_andMetadataConnection_areTheTracedOnes() throws Exception {
+    DataSource built = ObsJdbc.create(obs).wrap(withConnectionBuilder(rawDataSource()));
+    try (Connection c = built.createConnectionBuilder().build(); Statement s = c.createStatement()) {
+      s.executeQuery("SELECT id FROM orders").close();
+      assertThat(only().getName()).isEqualTo("SELECT orders");
+      spans.reset();
+
+      try (ResultSet rs = s.executeQuery("SELECT id FROM orders")) {
+        assertThat(rs.getStatement()).isSameAs(s);
+        assertThat(rs.getStatement().getConnection()).isSameAs(c);
+      }
+      s.execute("SELECT status FROM orders");
+      try (ResultSet rs = s.getResultSet()) {
+        assertThat(rs.getStatement()).isSameAs(s);
+      }
+      try (PreparedStatement p = c.prepareStatement("SELECT id FROM orders WHERE id = ?")) {
+        p.setInt(1, 1);
+        try (ResultSet rs = p.executeQuery()) {
+          assertThat(rs.getStatement()).isSameAs(p);
+        }
+      }
+      assertThat(c.getMetaData().getConnection()).isSameAs(c);
+      try (Statement viaMetadata = c.getMetaData().getConnection().createStatement()) {
+        viaMetadata.executeQuery("SELECT status FROM orders").close();
+      }
+      assertThat(spans.getFinishedSpanItems()).extracting(SpanData::getName)
+          .containsExactly("SELECT orders", "SELECT orders", "SELECT orders", "SELECT orders");
+      assertThat(c.getMetaData().unwrap(java.sql.DatabaseMetaData.class)).isNotNull();
     }
   }
 }

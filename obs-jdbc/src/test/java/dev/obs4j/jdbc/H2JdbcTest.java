@@ -50,4 +50,9 @@ class H2JdbcTest extends AbstractJdbcTest {
   String missingTableState() {
     return "42S02";
   }
+
+  @Override
+  String createAddOne() {
+    return "CREATE ALIAS IF NOT EXISTS add_one FOR 'java.lang.Math.incrementExact(int)'";
+  }
 }

@@ -55,4 +55,9 @@ class PostgresJdbcTest extends AbstractJdbcTest {
   String missingTableState() {
     return "42P01";
   }
+
+  @Override
+  String createAddOne() {
+    return "CREATE OR REPLACE FUNCTION add_one(i integer) RETURNS integer AS $$ SELECT i + 1 $$ LANGUAGE sql";
+  }
 }

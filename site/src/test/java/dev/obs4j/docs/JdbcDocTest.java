@@ -61,7 +61,8 @@ class JdbcDocTest {
       SpanData query = Docs.span(spans, "SELECT orders");
       assertThat(query.getKind()).isEqualTo(SpanKind.CLIENT);
       assertThat(query.getParentSpanId()).isEqualTo(Docs.span(spans, "load order").getSpanId());
-      assertThat(query.getAttributes().get(AttributeKey.stringKey("db.system"))).isEqualTo("h2");
+      assertThat(query.getAttributes().get(AttributeKey.stringKey("db.system.name"))).isEqualTo("h2");
+      assertThat(query.getAttributes().get(AttributeKey.stringKey("db.query.summary"))).isEqualTo("SELECT orders");
       assertThat(query.getAttributes().get(AttributeKey.stringKey("db.namespace"))).isEqualTo("jdbcdoc");
       assertThat(query.getAttributes().get(AttributeKey.stringKey("db.query.text")))
           .isEqualTo("SELECT item FROM orders WHERE id = ?");
@@ -84,18 +85,20 @@ class JdbcDocTest {
       SpanData failed = Docs.span(spans, "SELECT invoices");
       assertThat(failed.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
       assertThat(failed.getAttributes().get(AttributeKey.stringKey("db.response.status_code"))).isEqualTo("42S02");
-      assertThat(failed.getAttributes().get(AttributeKey.stringKey("error.type")))
-          .isEqualTo("org.h2.jdbc.JdbcSQLSyntaxErrorException");
+      assertThat(failed.getAttributes().get(AttributeKey.stringKey("error.type"))).as("the SQLState").isEqualTo("42S02");
 
       String scrape = Docs.scrape(obs);
       assertThat(scrape)
-          .contains("db_client_operations_seconds_count{collection=\"orders\",operation=\"SELECT\",outcome=\"success\","
-              + "service=\"orders\",system=\"h2\"} 1")
-          .contains("db_client_operations_seconds_count{collection=\"invoices\",operation=\"SELECT\","
-              + "outcome=\"failure\",service=\"orders\",system=\"h2\"} 1")
-          .contains("db_client_connection_wait_time_seconds_count{outcome=\"success\",service=\"orders\",system=\"h2\"} 1")
-          .as("the first getConnection, before the database is known")
-          .contains("db_client_connection_wait_time_seconds_count{outcome=\"success\",service=\"orders\",system=\"unknown\"} 1");
+          .contains("db_client_operation_duration_seconds_count{db_collection_name=\"orders\",db_namespace=\"jdbcdoc\","
+              + "db_operation_name=\"SELECT\",db_system_name=\"h2\",error_type=\"\",server_address=\"\",server_port=\"\","
+              + "service=\"orders\"} 1")
+          .contains("db_client_operation_duration_seconds_count{db_collection_name=\"invoices\",db_namespace=\"jdbcdoc\","
+              + "db_operation_name=\"SELECT\",db_system_name=\"h2\",error_type=\"42S02\",server_address=\"\",server_port=\"\","
+              + "service=\"orders\"} 1")
+          .contains("db_client_operation_duration_seconds_bucket{db_collection_name=\"orders\"")
+          .as("every getConnection, the first too, is tagged with the database")
+          .contains("db_client_connection_wait_time_seconds_count{db_system_name=\"h2\",outcome=\"success\",service=\"orders\"} 2")
+          .doesNotContain("db_system_name=\"unknown\"");
       assertThat(scrape).as("1 s threshold: CALL SLEEP(300) is not slow for dataSource")
           .contains("db_client_slow_statements_total{service=\"orders\"} 0.0");
 

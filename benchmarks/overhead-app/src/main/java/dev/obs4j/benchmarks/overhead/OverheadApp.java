@@ -31,7 +31,7 @@ import org.h2.jdbcx.JdbcConnectionPool;
  * Javalin plugin with traces, RED metrics and log correlation, configured by the standard {@code OTEL_*}
  * settings. {@code GET /db/orders/{id}} is what the demo's orders service does for {@code GET /orders/{id}}: it
  * reads the order from H2 in memory through a connection pool (wrapped by {@code ObsJdbc} in obs4j mode, so
- * each request also has a JDBC span and a {@code db.client.operations} timer). {@code GET /async/orders/{id}}
+ * each request also has a JDBC span and a {@code db.client.operation.duration} histogram). {@code GET /async/orders/{id}}
  * is the same lookup answered with {@code ctx.future} from a pool of eight threads (wrapped by
  * {@code ObsContext.wrap} in obs4j mode, so that the JDBC span stays in the request's trace). {@code GET /_stats} answers the bytes every live thread has allocated, for allocation per
  * request.
