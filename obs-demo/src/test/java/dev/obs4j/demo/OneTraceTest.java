@@ -34,7 +34,7 @@ class OneTraceTest {
   void embeddedDefaults_postOrder_isOneTraceThroughGatewayOrdersDatabaseQueueAndWorker() throws Exception {
     try (UdpAgent agent = new UdpAgent();
         DemoProcess demo = DemoProcess.start(agent.port())) {
-      assertOneTrace(demo, agent, "h2", "jvm_queue");
+      assertOneTrace(demo, agent, "h2database", "jvm_queue");
     }
   }
 

@@ -175,7 +175,7 @@ final class JdbcInstrumenter {
     }
     long elapsed = System.nanoTime() - start;
     ObsConnection wrapped = wrap.apply(connection);
-    recordWait(wrapped.db.system(), "success", elapsed);
+    recordWait(wrapped.db.systemName(), "success", elapsed);
     return wrapped;
   }
 
@@ -213,7 +213,7 @@ final class JdbcInstrumenter {
     String target = call ? procedure : collection;
     String summary = operation == null ? null : target == null ? operation : operation + " " + target;
 
-    AttributesBuilder attributes = Attributes.builder().put(SYSTEM, db.system());
+    AttributesBuilder attributes = Attributes.builder().put(SYSTEM, db.systemName());
     if (db.namespace() != null) {
       attributes.put(NAMESPACE, db.namespace());
     }
@@ -244,7 +244,7 @@ final class JdbcInstrumenter {
     if (parameters != null && !batch) {
       parameters.forEach((index, value) -> attributes.put("db.query.parameter." + (index - 1), value));
     }
-    String name = summary != null ? summary : db.namespace() != null ? db.namespace() : db.system();
+    String name = summary != null ? summary : db.namespace() != null ? db.namespace() : db.systemName();
     return new Described(
         name, attributes.build(), operation == null ? "" : operation, collection == null ? "" : collection);
   }
@@ -347,7 +347,7 @@ final class JdbcInstrumenter {
     }
     slowLog.warn(
         "Slow {} statement took {} ms: {} trace_id={}",
-        db.system(),
+        db.systemName(),
         TimeUnit.NANOSECONDS.toMillis(nanos),
         text == null ? "" : text,
         traceId);
@@ -363,7 +363,7 @@ final class JdbcInstrumenter {
     String port = db.host() != null && db.port() > 0 ? Integer.toString(db.port()) : "";
     return ObsInternals.meters(operations).get(
         MeterKey.of(
-            DURATION, db.system(), namespace, described.operation(), described.collection(), address, port,
+            DURATION, db.systemName(), namespace, described.operation(), described.collection(), address, port,
             errorType),
         key ->
             Timer.builder(DURATION)

@@ -42,7 +42,7 @@ final class ObsDataSource implements DataSource {
 
   private String system() {
     DbInfo info = db;
-    return info == null ? "unknown" : info.system();
+    return info == null ? "unknown" : info.systemName();
   }
 
   /** Obtains a connection through {@code call}, timed and tagged with the database it reaches. */

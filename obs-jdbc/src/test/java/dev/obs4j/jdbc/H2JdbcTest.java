@@ -28,7 +28,7 @@ class H2JdbcTest extends AbstractJdbcTest {
 
   @Override
   String system() {
-    return "h2";
+    return "h2database";
   }
 
   @Override

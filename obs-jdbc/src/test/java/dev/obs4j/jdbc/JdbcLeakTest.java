@@ -192,7 +192,7 @@ class JdbcLeakTest {
             "SELECT id FROM orders WHERE id = ?");
     String spanText = all.toString();
     String scrape = obs.meterRegistry().scrape() + obs.meterRegistry().scrape(PrometheusScrape.OPENMETRICS);
-    assertThat(scrape).contains("db_client_operations_seconds_count").contains("db_client_connection_wait_time");
+    assertThat(scrape).contains("db_client_operation_duration_seconds_count").contains("db_client_connection_wait_time");
     String logs = Files.readString(Path.of("target/obs4j-test.log"), StandardCharsets.UTF_8);
     assertThat(logs).contains("Slow mysql statement took").contains("Slow postgresql statement took")
         .contains("SELECT id FROM orders WHERE status = ? OR status = ?");

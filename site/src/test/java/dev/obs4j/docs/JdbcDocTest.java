@@ -61,7 +61,7 @@ class JdbcDocTest {
       SpanData query = Docs.span(spans, "SELECT orders");
       assertThat(query.getKind()).isEqualTo(SpanKind.CLIENT);
       assertThat(query.getParentSpanId()).isEqualTo(Docs.span(spans, "load order").getSpanId());
-      assertThat(query.getAttributes().get(AttributeKey.stringKey("db.system.name"))).isEqualTo("h2");
+      assertThat(query.getAttributes().get(AttributeKey.stringKey("db.system.name"))).isEqualTo("h2database");
       assertThat(query.getAttributes().get(AttributeKey.stringKey("db.query.summary"))).isEqualTo("SELECT orders");
       assertThat(query.getAttributes().get(AttributeKey.stringKey("db.namespace"))).isEqualTo("jdbcdoc");
       assertThat(query.getAttributes().get(AttributeKey.stringKey("db.query.text")))
@@ -90,14 +90,14 @@ class JdbcDocTest {
       String scrape = Docs.scrape(obs);
       assertThat(scrape)
           .contains("db_client_operation_duration_seconds_count{db_collection_name=\"orders\",db_namespace=\"jdbcdoc\","
-              + "db_operation_name=\"SELECT\",db_system_name=\"h2\",error_type=\"\",server_address=\"\",server_port=\"\","
+              + "db_operation_name=\"SELECT\",db_system_name=\"h2database\",error_type=\"\",server_address=\"\",server_port=\"\","
               + "service=\"orders\"} 1")
           .contains("db_client_operation_duration_seconds_count{db_collection_name=\"invoices\",db_namespace=\"jdbcdoc\","
-              + "db_operation_name=\"SELECT\",db_system_name=\"h2\",error_type=\"42S02\",server_address=\"\",server_port=\"\","
+              + "db_operation_name=\"SELECT\",db_system_name=\"h2database\",error_type=\"42S02\",server_address=\"\",server_port=\"\","
               + "service=\"orders\"} 1")
           .contains("db_client_operation_duration_seconds_bucket{db_collection_name=\"orders\"")
           .as("every getConnection, the first too, is tagged with the database")
-          .contains("db_client_connection_wait_time_seconds_count{db_system_name=\"h2\",outcome=\"success\",service=\"orders\"} 2")
+          .contains("db_client_connection_wait_time_seconds_count{db_system_name=\"h2database\",outcome=\"success\",service=\"orders\"} 2")
           .doesNotContain("db_system_name=\"unknown\"");
       assertThat(scrape).as("1 s threshold: CALL SLEEP(300) is not slow for dataSource")
           .contains("db_client_slow_statements_total{service=\"orders\"} 0.0");
@@ -108,7 +108,7 @@ class JdbcDocTest {
       assertThat(Docs.scrape(obs)).contains("db_client_slow_statements_total{service=\"orders\"} 1.0");
       assertThat(slowLog.lines()).singleElement().satisfies(line -> {
         assertThat(line.level()).isEqualTo(Level.WARN);
-        assertThat(line.message()).startsWith("Slow h2 statement took ").contains("CALL SLEEP(?)").contains("trace_id=");
+        assertThat(line.message()).startsWith("Slow h2database statement took ").contains("CALL SLEEP(?)").contains("trace_id=");
       });
     } finally {
       pool.dispose();
