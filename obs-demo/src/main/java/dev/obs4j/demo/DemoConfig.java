@@ -4,6 +4,8 @@
  */
 package dev.obs4j.demo;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -18,8 +20,12 @@ import org.jspecify.annotations.Nullable;
  * {@code DEMO_GATEWAY_PORT}), then the embedded defaults: H2 in memory, the in-JVM queue, and whatever the
  * standard {@code OTEL_*}/{@code JAEGER_*} settings say about traces (by default the Jaeger agent on
  * localhost:6831). A bad value stops the demo with a message naming the flag.
+ *
+ * <p>{@code --part} runs one part per process (a Deployment each in a cluster); the parts then find each other
+ * by {@code --orders-url}, and orders and worker share the database and a broker.
  */
 record DemoConfig(
+    Part part,
     String host,
     int gatewayPort,
     int ordersPort,
@@ -29,6 +35,10 @@ record DemoConfig(
     String jdbcPassword,
     @Nullable String kafka,
     @Nullable String rabbitmq,
+    String rabbitmqUser,
+    String rabbitmqPassword,
+    @Nullable String ordersUrl,
+    @Nullable String logFormat,
     @Nullable String otlpEndpoint,
     boolean traffic,
     double trafficRate,
@@ -40,14 +50,23 @@ record DemoConfig(
           "\n",
           "obs4j demo: gateway -> orders -> database -> queue -> worker, traced, measured and logged.",
           "",
-          "  --host ADDR              bind address of all three parts (default 127.0.0.1; 0.0.0.0 in a container)",
+          "  --part P                 gateway, orders, worker or all (default all: the three parts in this JVM);",
+          "                           orders and worker on their own need --jdbc-url and --rabbitmq or --kafka",
+          "  --host ADDR              bind address of the parts (default 127.0.0.1; 0.0.0.0 in a container)",
           "  --gateway-port N         gateway HTTP port (default 8080)",
           "  --orders-port N          orders HTTP port (default 8081)",
-          "  --worker-port N          worker /metrics port (default 8082)",
+          "  --worker-port N          worker HTTP port: /healthy, /metrics (default 8082)",
+          "  --orders-url URL         where the gateway finds orders (default http://127.0.0.1:<orders port>),",
+          "                           e.g. http://orders:8081",
           "  --jdbc-url URL           database (default H2 in memory), e.g. jdbc:postgresql://127.0.0.1:5432/demo",
           "  --jdbc-user U, --jdbc-password P",
           "  --kafka HOST:PORT        orders travel through Kafka topic 'orders' (default: the in-JVM queue)",
           "  --rabbitmq HOST:PORT     orders travel through RabbitMQ queue 'orders'",
+          "  --rabbitmq-user U, --rabbitmq-password P   (default guest/guest, which RabbitMQ lets in from",
+          "                           localhost only)",
+          "  --log-format F           standard output as json (ECS, for a log shipper) or text (one line per",
+          "                           event with the trace id); default: text on a terminal, json otherwise.",
+          "                           The log file (OBS4J_DEMO_LOG_DIR, empty for none) is always JSON",
           "  --otlp URL               export spans over OTLP http/protobuf (e.g. http://localhost:4318)",
           "                           instead of the Jaeger agent (JAEGER_AGENT_HOST/PORT, default localhost:6831)",
           "  --traffic                also send steady mixed traffic (with errors) to the gateway",
@@ -56,12 +75,41 @@ record DemoConfig(
           "  --slow-query D           how long GET /slow's query sleeps (default 600ms; slow from 300ms)",
           "",
           "Every flag can be given as an environment variable: --gateway-port is DEMO_GATEWAY_PORT.",
+          "Each part answers GET /healthy (alive) and /healthy/ready (what it needs is reachable).",
           "Traces, sampling and propagation follow the standard OTEL_* settings.");
+
+  /** Which part (or all three) this process runs. */
+  enum Part {
+    GATEWAY,
+    ORDERS,
+    WORKER,
+    ALL;
+
+    /** Whether this process runs {@code part}. */
+    boolean runs(Part part) {
+      return this == ALL || this == part;
+    }
+
+    /** The flag's spelling: {@code gateway}, ... */
+    String flagValue() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
 
   private static final List<String> FLAGS =
       List.of(
-          "host", "gateway-port", "orders-port", "worker-port", "jdbc-url", "jdbc-user", "jdbc-password",
-          "kafka", "rabbitmq", "otlp", "traffic", "traffic-rate", "traffic-duration", "slow-query");
+          "part", "host", "gateway-port", "orders-port", "worker-port", "orders-url", "jdbc-url", "jdbc-user",
+          "jdbc-password", "kafka", "rabbitmq", "rabbitmq-user", "rabbitmq-password", "log-format", "otlp",
+          "traffic", "traffic-rate", "traffic-duration", "slow-query");
+
+  /** How a person names a setting: its flag and its environment variable, {@code --jdbc-url / DEMO_JDBC_URL}. */
+  static String setting(String flag) {
+    return "--" + flag + " / " + envName(flag);
+  }
+
+  static String envName(String flag) {
+    return "DEMO_" + flag.toUpperCase(Locale.ROOT).replace('-', '_');
+  }
 
   static DemoConfig parse(String[] args, Function<String, @Nullable String> env) {
     Map<String, String> flags = new LinkedHashMap<>();
@@ -82,11 +130,12 @@ record DemoConfig(
     Function<String, @Nullable String> value =
         name -> {
           String flag = flags.get(name);
-          return flag != null ? flag : env.apply("DEMO_" + name.toUpperCase(Locale.ROOT).replace('-', '_'));
+          return flag != null ? flag : env.apply(envName(name));
         };
     List<String> problems = new ArrayList<>();
     DemoConfig config =
         new DemoConfig(
+            part(value, problems),
             orDefault(value.apply("host"), "127.0.0.1"),
             port(value, "gateway-port", 8080, problems),
             port(value, "orders-port", 8081, problems),
@@ -96,6 +145,10 @@ record DemoConfig(
             orDefault(value.apply("jdbc-password"), ""),
             hostPort(value, "kafka", problems),
             hostPort(value, "rabbitmq", problems),
+            orDefault(value.apply("rabbitmq-user"), "guest"),
+            orDefault(value.apply("rabbitmq-password"), "guest"),
+            ordersUrl(value, problems),
+            logFormat(value, problems),
             value.apply("otlp"),
             Boolean.parseBoolean(value.apply("traffic")),
             rate(value, problems),
@@ -104,10 +157,74 @@ record DemoConfig(
     if (config.kafka() != null && config.rabbitmq() != null) {
       problems.add("--kafka and --rabbitmq: choose one broker");
     }
+    Part part = config.part();
+    if (part == Part.ORDERS || part == Part.WORKER) {
+      String alone = "--part " + part.flagValue() + " runs in a process of its own, and ";
+      if (config.kafka() == null && config.rabbitmq() == null) {
+        problems.add(alone + "the in-JVM queue cannot cross processes: give orders and worker the same broker, "
+            + setting("rabbitmq") + " HOST:PORT or " + setting("kafka") + " HOST:PORT");
+      }
+      if (config.jdbcUrl().startsWith("jdbc:h2:mem:")) {
+        problems.add(alone + "the in-memory H2 database lives in one process: give orders and worker the same "
+            + "PostgreSQL, " + setting("jdbc-url") + " (with " + setting("jdbc-user") + ", "
+            + setting("jdbc-password") + ")");
+      }
+    }
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(String.join("\n", problems) + "\n\n" + USAGE);
     }
     return config;
+  }
+
+  /** {@code --part}: all unless one of the three is named. */
+  private static Part part(Function<String, @Nullable String> value, List<String> problems) {
+    String raw = value.apply("part");
+    if (raw == null || raw.isBlank()) {
+      return Part.ALL;
+    }
+    for (Part part : Part.values()) {
+      if (part.flagValue().equals(raw.trim().toLowerCase(Locale.ROOT))) {
+        return part;
+      }
+    }
+    problems.add("--part must be gateway, orders, worker or all, not '" + raw + "'");
+    return Part.ALL;
+  }
+
+  private static @Nullable String ordersUrl(Function<String, @Nullable String> value, List<String> problems) {
+    String raw = value.apply("orders-url");
+    if (raw == null || raw.isBlank()) {
+      return null;
+    }
+    String url = raw.trim();
+    try {
+      URI uri = new URI(url);
+      if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
+          && uri.getHost() != null
+          && uri.getRawQuery() == null
+          && uri.getRawFragment() == null
+          && (uri.getRawPath() == null || uri.getRawPath().isEmpty() || uri.getRawPath().equals("/"))) {
+        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+      }
+    } catch (URISyntaxException e) {
+      // reported below
+    }
+    problems.add("--orders-url must be the orders service's http:// or https:// address with no path, such as "
+        + "http://orders:8081, not '" + raw + "'");
+    return null;
+  }
+
+  private static @Nullable String logFormat(Function<String, @Nullable String> value, List<String> problems) {
+    String raw = value.apply("log-format");
+    if (raw == null || raw.isBlank()) {
+      return null;
+    }
+    String format = raw.trim().toLowerCase(Locale.ROOT);
+    if (format.equals("json") || format.equals("text")) {
+      return format;
+    }
+    problems.add("--log-format must be json or text, not '" + raw + "'");
+    return null;
   }
 
   /** Which queue carries the orders from the orders service to the worker. */

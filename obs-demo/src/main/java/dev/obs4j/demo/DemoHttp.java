@@ -10,6 +10,7 @@ import dev.obs4j.ConsoleAccess;
 import dev.obs4j.ObsContext;
 import dev.obs4j.http.ObsHttp;
 import dev.obs4j.http.javalin.ObsJavalin;
+import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
@@ -18,14 +19,24 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 
-/** What the gateway and the orders service configure alike: obs4j's plugin, JSON, errors, /metrics. */
+/**
+ * What every part's HTTP server has: obs4j's plugin, JSON, errors, {@code /metrics}, the console, and the
+ * health checks {@code /healthy} (alive: 200 while the process serves) and {@code /healthy/ready} (200 when
+ * every dependency of the part was reached, else 503 naming each one that was not and its setting). Neither
+ * is traced or timed: obs4j leaves out {@code /healthy} and every path below it by default.
+ */
 final class DemoHttp {
   static final ObjectMapper JSON =
       new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
   private DemoHttp() {}
 
-  static void configure(JavalinConfig cfg, ObsHttp http) {
+  /** A server with only what every part has: the worker's. */
+  static Javalin create(ObsHttp http, Dependencies needs) {
+    return Javalin.create(cfg -> configure(cfg, http, needs));
+  }
+
+  static void configure(JavalinConfig cfg, ObsHttp http, Dependencies needs) {
     cfg.registerPlugin(ObsJavalin.create(http));
     cfg.startup.showJavalinBanner = false;
     cfg.startup.showOldJavalinVersionWarning = false;
@@ -34,6 +45,10 @@ final class DemoHttp {
     cfg.jetty.modifyServer(server -> server.setStopTimeout(10_000));
     cfg.jetty.modifyServletContextHandler(context -> context.insertHandler(new GracefulHandler()));
     cfg.routes.get("/metrics", ObsJavalin.metricsHandler(http.obs()));
+    cfg.routes.get("/healthy", ctx -> ctx.json(Map.of("status", "UP")));
+    cfg.routes.get(
+        "/healthy/ready",
+        ctx -> ctx.status(needs.ready() ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).json(needs.report()));
     // The console on the app's own port, open to a browser on this machine without credentials: a choice
     // for a demo on a developer's machine, never for a port a reverse proxy serves (nginx's default
     // proxy_pass makes every client look local). OBS4J_CONSOLE_TOKEN still lets others in with the token.

@@ -30,6 +30,7 @@ public final class DemoMain {
       System.exit(2);
       return;
     }
+    DemoLogging.configure(config); // before anything logs: log4j reads what it decided
     Demo demo;
     try {
       demo = Demo.start(config);
@@ -44,33 +45,21 @@ public final class DemoMain {
       return;
     }
     String host = config.host().equals("0.0.0.0") ? "127.0.0.1" : config.host();
-    String gateway = "http://" + host + ":" + demo.gatewayPort();
-    System.out.println(
-        String.join(
-            "\n",
-            "",
-            "obs4j demo is up: gateway " + gateway + ", orders http://" + host + ":" + demo.ordersPort()
-                + ", worker metrics http://" + host + ":" + demo.workerPort() + "/metrics",
-            "  orders travel through: " + config.queueKind() + "; database: " + Secrets.mask(config.jdbcUrl()),
-            "Try:",
-            "  curl -i " + gateway + "/healthy",
-            "  curl -i -X POST -H 'X-User-Id: alice' -d '{\"item\": \"book\", \"quantity\": 1}' " + gateway + "/orders",
-            "  curl -i " + gateway + "/orders/1",
-            "  curl -i " + gateway + "/call-service-b",
-            "  curl -i " + gateway + "/serverError",
-            "  curl -i " + gateway + "/slow",
-            "  curl -i '" + gateway + "/example?fail=client'",
-            "  curl " + gateway + "/metrics",
-            "Every answer carries X-Trace-Id: search Jaeger (http://localhost:16686) or the logs for it.",
-            "See each part's recent traces, latest errors and RED, with no backend running (the obs4j console):",
-            "  " + gateway + "/obs   http://" + host + ":" + demo.ordersPort() + "/obs   http://" + host + ":"
-                + demo.workerPort() + "/obs",
-            "  (they let in any browser on this machine without credentials, a choice for development: behind a"
-                + " reverse proxy every client would look local; OBS4J_CONSOLE=false turns them off)",
-            ""));
+    String banner = banner(config, demo, host);
+    boolean text = "text".equals(System.getProperty(DemoLogging.FORMAT_PROPERTY));
+    if (text) {
+      System.out.println(banner); // for a person: as it is
+    } else {
+      LogManager.getLogger(DemoMain.class).info(banner.strip()); // for a log shipper: one JSON line like every other
+    }
 
+    String gateway = "http://" + host + ":" + demo.gatewayPort();
     Traffic traffic =
-        config.traffic() ? new Traffic(URI.create(gateway), config.trafficRate(), config.trafficDuration(), System.out) : null;
+        config.traffic() && demo.gatewayPort() > 0
+            ? new Traffic(
+                URI.create(gateway), config.trafficRate(), config.trafficDuration(),
+                text ? System.out::println : LogManager.getLogger(Traffic.class)::info)
+            : null;
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -90,5 +79,51 @@ public final class DemoMain {
       thread.start();
     }
     stopped.await();
+  }
+
+  /** What is up and what to try: the whole tour for all three parts, the addresses for one. */
+  private static String banner(DemoConfig config, Demo demo, String host) {
+    String gateway = "http://" + host + ":" + demo.gatewayPort();
+    if (config.part() != DemoConfig.Part.ALL) {
+      String part = config.part().flagValue();
+      int port = switch (config.part()) {
+        case GATEWAY -> demo.gatewayPort();
+        case ORDERS -> demo.ordersPort();
+        default -> demo.workerPort();
+      };
+      String base = "http://" + host + ":" + port;
+      String needs = switch (config.part()) {
+        case GATEWAY -> "orders at " + demo.ordersUrl();
+        default -> "database " + Secrets.mask(config.jdbcUrl()) + ", queue " + config.queueKind() + " at "
+            + (config.kafka() != null ? config.kafka() : config.rabbitmq());
+      };
+      return String.join(
+          "\n",
+          "obs4j demo is up: part " + part + " on " + base + " (" + base + "/healthy alive, " + base
+              + "/healthy/ready ready, " + base + "/metrics)",
+          "  it needs: " + needs + "; /healthy/ready answers 503 until it reaches them");
+    }
+    return String.join(
+        "\n",
+        "",
+        "obs4j demo is up: gateway " + gateway + ", orders http://" + host + ":" + demo.ordersPort()
+            + ", worker http://" + host + ":" + demo.workerPort() + " (each with /healthy, /healthy/ready, /metrics)",
+        "  orders travel through: " + config.queueKind() + "; database: " + Secrets.mask(config.jdbcUrl()),
+        "Try:",
+        "  curl -i " + gateway + "/healthy",
+        "  curl -i -X POST -H 'X-User-Id: alice' -d '{\"item\": \"book\", \"quantity\": 1}' " + gateway + "/orders",
+        "  curl -i " + gateway + "/orders/1",
+        "  curl -i " + gateway + "/call-service-b",
+        "  curl -i " + gateway + "/serverError",
+        "  curl -i " + gateway + "/slow",
+        "  curl -i '" + gateway + "/example?fail=client'",
+        "  curl " + gateway + "/metrics",
+        "Every answer carries X-Trace-Id: search Jaeger (http://localhost:16686) or the logs for it.",
+        "See each part's recent traces, latest errors and RED, with no backend running (the obs4j console):",
+        "  " + gateway + "/obs   http://" + host + ":" + demo.ordersPort() + "/obs   http://" + host + ":"
+            + demo.workerPort() + "/obs",
+        "  (they let in any browser on this machine without credentials, a choice for development: behind a"
+            + " reverse proxy every client would look local; OBS4J_CONSOLE=false turns them off)",
+        "");
   }
 }

@@ -40,10 +40,10 @@ final class Gateway {
     this.ordersBase = ordersBase;
   }
 
-  Javalin create(ObsHttp http) {
+  Javalin create(ObsHttp http, Dependencies needs) {
     return Javalin.create(
         cfg -> {
-          DemoHttp.configure(cfg, http);
+          DemoHttp.configure(cfg, http, needs);
           cfg.routes.before(
               ctx -> {
                 String user = ctx.header("X-User-Id");
@@ -51,7 +51,6 @@ final class Gateway {
                   ObsContext.setUserId(user.trim()); // span enduser.id, log user.id, and baggage downstream
                 }
               });
-          cfg.routes.get("/healthy", ctx -> ctx.json(Map.of("status", "UP")));
           cfg.routes.post("/orders", this::placeOrder);
           cfg.routes.get("/orders/{id}", ctx -> {
             if (DemoHttp.id(ctx) >= 0) {

@@ -81,5 +81,8 @@ final class JvmOrderQueue implements OrderQueue {
   }
 
   @Override
+  public void checkReachable() {}
+
+  @Override
   public void close() {}
 }

@@ -8,6 +8,9 @@ import dev.obs4j.Obs;
 import dev.obs4j.messaging.ObsMessaging;
 import dev.obs4j.messaging.kafka.ObsKafka;
 import io.opentelemetry.context.Scope;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +43,7 @@ final class KafkaOrderQueue implements OrderQueue {
   private final Consumer<String, String> consumer;
   private final ObsKafka workerKafka;
   private final Obs worker;
+  private final String bootstrap;
   private volatile boolean running;
   private Thread thread = new Thread(() -> {});
 
@@ -70,6 +74,7 @@ final class KafkaOrderQueue implements OrderQueue {
                 new StringDeserializer(),
                 new StringDeserializer()));
     this.worker = worker;
+    this.bootstrap = bootstrap;
   }
 
   @Override
@@ -132,6 +137,24 @@ final class KafkaOrderQueue implements OrderQueue {
     if (thread.isAlive()) {
       consumer.wakeup();
     }
+  }
+
+  /** Whether a TCP connection to a bootstrap server opens: the client's own reconnects say nothing sooner. */
+  @Override
+  public void checkReachable() throws IOException {
+    IOException last = null;
+    for (String server : bootstrap.split(",")) {
+      int colon = server.lastIndexOf(':');
+      try (Socket socket = new Socket()) {
+        socket.connect(
+            new InetSocketAddress(server.substring(0, colon).trim(), Integer.parseInt(server.substring(colon + 1).trim())),
+            2000);
+        return;
+      } catch (IOException e) {
+        last = e;
+      }
+    }
+    throw last != null ? last : new IOException("no bootstrap server in '" + bootstrap + "'");
   }
 
   @Override

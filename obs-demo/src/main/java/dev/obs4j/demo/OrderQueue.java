@@ -25,6 +25,12 @@ interface OrderQueue extends AutoCloseable {
   /** Stops consuming; the in-JVM queue first gives queued orders up to {@code drainMillis} to finish. */
   void stopConsuming(long drainMillis);
 
+  /**
+   * Throws when the broker cannot be reached now (for readiness); the client reconnects by itself, so this
+   * only looks. The in-JVM queue is always there.
+   */
+  void checkReachable() throws Exception;
+
   /** Releases the broker connections. */
   @Override
   void close();

@@ -12,6 +12,8 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,17 +28,20 @@ final class OrdersService {
   record NewOrder(String item, int quantity) {}
 
   private final OrderBook book;
-  private final OrderQueue queue;
+  private final Supplier<@Nullable OrderQueue> queue;
+  private final String queueSettings;
 
-  OrdersService(OrderBook book, OrderQueue queue) {
+  /** {@code queue} is null until the broker was reached; {@code queueSettings} name the broker's settings. */
+  OrdersService(OrderBook book, Supplier<@Nullable OrderQueue> queue, String queueSettings) {
     this.book = book;
     this.queue = queue;
+    this.queueSettings = queueSettings;
   }
 
-  Javalin create(ObsHttp http) {
+  Javalin create(ObsHttp http, Dependencies needs) {
     return Javalin.create(
         cfg -> {
-          DemoHttp.configure(cfg, http);
+          DemoHttp.configure(cfg, http, needs);
           cfg.routes.post("/orders", this::place);
           cfg.routes.get("/orders/{id}", this::find);
           cfg.routes.get("/hello", ctx -> ctx.json(Map.of("service", "orders", "message", "hello from orders")));
@@ -45,13 +50,20 @@ final class OrdersService {
   }
 
   private void place(Context ctx) throws Exception {
+    OrderQueue orders = queue.get();
+    if (orders == null) {
+      // a part on its own that has not reached its broker yet: its readiness says so too
+      DemoHttp.error(ctx, HttpStatus.SERVICE_UNAVAILABLE,
+          "the orders service has not reached its queue yet (" + queueSettings + "); see /healthy/ready");
+      return;
+    }
     NewOrder request = ctx.bodyAsClass(NewOrder.class);
     if (request.item() == null || request.item().isBlank() || request.quantity() < 1) {
       DemoHttp.error(ctx, HttpStatus.BAD_REQUEST, "an order needs an item and a quantity of at least 1");
       return;
     }
     Order order = book.place(request.item(), request.quantity(), ObsContext.userId());
-    if (!queue.publish(order.id())) {
+    if (!orders.publish(order.id())) {
       // recoverable: the order is stored, a later sweep can publish it again
       log.warn("order {} stays {}: the {} queue did not take it", order.id(), order.status(), OrderQueue.NAME);
     }

@@ -28,19 +28,27 @@ final class RabbitOrderQueue implements OrderQueue {
   private final Obs worker;
   private volatile String consumerTag = "";
 
-  RabbitOrderQueue(String hostPort, ObsMessaging orders, Obs worker, ObsMessaging workerMessaging)
+  RabbitOrderQueue(
+      String hostPort, String user, String password, ObsMessaging orders, Obs worker, ObsMessaging workerMessaging)
       throws IOException, TimeoutException {
     int colon = hostPort.lastIndexOf(':');
     ConnectionFactory factory = new ConnectionFactory();
     factory.setHost(hostPort.substring(0, colon));
     factory.setPort(Integer.parseInt(hostPort.substring(colon + 1)));
+    factory.setUsername(user);
+    factory.setPassword(password);
     factory.setConnectionTimeout(5000);
     this.connection = factory.newConnection("obs-demo");
-    this.publishChannel = ObsRabbit.create(orders).wrap(connection.createChannel());
-    publishChannel.queueDeclare(NAME, true, false, false, null);
-    publishChannel.confirmSelect(); // the publish duration then runs until the broker confirms
-    this.consumeChannel = ObsRabbit.create(workerMessaging).wrap(connection.createChannel());
-    consumeChannel.basicQos(16);
+    try {
+      this.publishChannel = ObsRabbit.create(orders).wrap(connection.createChannel());
+      publishChannel.queueDeclare(NAME, true, false, false, null);
+      publishChannel.confirmSelect(); // the publish duration then runs until the broker confirms
+      this.consumeChannel = ObsRabbit.create(workerMessaging).wrap(connection.createChannel());
+      consumeChannel.basicQos(16);
+    } catch (IOException | RuntimeException e) {
+      close(); // a part that retries every few seconds must not leave a connection behind each time
+      throw e;
+    }
     this.worker = worker;
   }
 
@@ -87,6 +95,14 @@ final class RabbitOrderQueue implements OrderQueue {
       }
     } catch (IOException | RuntimeException e) {
       log.debug("cancelling the RabbitMQ consumer failed", e);
+    }
+  }
+
+  @Override
+  public void checkReachable() throws IOException {
+    if (!connection.isOpen()) {
+      // automatic recovery reconnects by itself; until then the connection says why it closed
+      throw new IOException("the connection is closed (" + connection.getCloseReason() + "); reconnecting");
     }
   }
 

@@ -4,7 +4,6 @@
  */
 package dev.obs4j.demo;
 
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -12,16 +11,18 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Steady mixed traffic against the gateway, so the dashboards fill and the alerts have something to say:
  * mostly orders placed and read, some calls through to the orders service, and a fixed share of server
- * errors, client errors and slow requests. Bounded in rate and duration; prints a progress line every 10 s.
+ * errors, client errors and slow requests. Bounded in rate and duration; reports its progress every 10 s.
  *
  * <pre>
  * java -cp obs-demo.jar dev.obs4j.demo.Traffic --target http://127.0.0.1:8080 --traffic-rate 5 --traffic-duration 10m
@@ -35,7 +36,7 @@ public final class Traffic implements Runnable {
   private final URI target;
   private final double rate;
   private final Duration duration;
-  private final PrintStream progress;
+  private final Consumer<String> progress;
   private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private final Random random = new Random();
   private final List<Long> ids = new ArrayList<>();
@@ -45,7 +46,7 @@ public final class Traffic implements Runnable {
   private final AtomicLong failures = new AtomicLong();
   private volatile boolean stopped;
 
-  Traffic(URI target, double rate, Duration duration, PrintStream progress) {
+  Traffic(URI target, double rate, Duration duration, Consumer<String> progress) {
     this.target = target;
     this.rate = rate;
     this.duration = duration;
@@ -71,7 +72,7 @@ public final class Traffic implements Runnable {
       System.exit(2);
       return;
     }
-    new Traffic(URI.create(target), config.trafficRate(), config.trafficDuration(), System.out).run();
+    new Traffic(URI.create(target), config.trafficRate(), config.trafficDuration(), System.out::println).run();
   }
 
   void stop() {
@@ -85,7 +86,7 @@ public final class Traffic implements Runnable {
     long end = start + duration.toNanos();
     long next = start;
     long nextReport = start + Duration.ofSeconds(10).toNanos();
-    progress.printf("traffic: %.1f requests/s to %s for %s%n", rate, target, duration);
+    progress.accept(String.format(Locale.ROOT, "traffic: %.1f requests/s to %s for %s", rate, target, duration));
     while (!stopped && System.nanoTime() < end) {
       long wait = next - System.nanoTime();
       if (wait > 0) {
@@ -107,9 +108,10 @@ public final class Traffic implements Runnable {
   }
 
   private void report() {
-    progress.printf(
-        "traffic: %d sent, %d server errors, %d client errors, %d not answered%n",
-        sent.get(), serverErrors.get(), clientErrors.get(), failures.get());
+    progress.accept(String.format(
+        Locale.ROOT,
+        "traffic: %d sent, %d server errors, %d client errors, %d not answered",
+        sent.get(), serverErrors.get(), clientErrors.get(), failures.get()));
   }
 
   private void sendOne() {

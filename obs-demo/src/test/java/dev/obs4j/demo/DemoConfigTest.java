@@ -27,6 +27,99 @@ class DemoConfigTest {
     assertThat(config.queueKind()).isEqualTo("jvm_queue");
     assertThat(config.otlpEndpoint()).isNull();
     assertThat(config.traffic()).isFalse();
+    assertThat(config.part()).isEqualTo(DemoConfig.Part.ALL);
+    assertThat(config.ordersUrl()).isNull();
+    assertThat(config.rabbitmqUser()).isEqualTo("guest");
+    assertThat(config.rabbitmqPassword()).isEqualTo("guest");
+    assertThat(config.logFormat()).as("decided by whether standard output is a terminal").isNull();
+  }
+
+  /** The names the Kubernetes manifests set, each read from the environment. */
+  @Test
+  void clusterSettings_fromTheEnvironment() {
+    Map<String, String> env = Map.ofEntries(
+        Map.entry("DEMO_PART", "worker"),
+        Map.entry("DEMO_HOST", "0.0.0.0"),
+        Map.entry("DEMO_ORDERS_URL", "http://orders:8081"),
+        Map.entry("DEMO_JDBC_URL", "jdbc:postgresql://postgres:5432/demo"),
+        Map.entry("DEMO_JDBC_USER", "demo"),
+        Map.entry("DEMO_JDBC_PASSWORD", "s3cret"),
+        Map.entry("DEMO_RABBITMQ", "rabbitmq:5672"),
+        Map.entry("DEMO_RABBITMQ_USER", "demo"),
+        Map.entry("DEMO_RABBITMQ_PASSWORD", "r4bbit"),
+        Map.entry("DEMO_LOG_FORMAT", "json"),
+        Map.entry("DEMO_GATEWAY_PORT", "8080"),
+        Map.entry("DEMO_ORDERS_PORT", "8081"),
+        Map.entry("DEMO_WORKER_PORT", "8082"));
+    DemoConfig config = DemoConfig.parse(new String[0], env::get);
+    assertThat(config.part()).isEqualTo(DemoConfig.Part.WORKER);
+    assertThat(config.host()).isEqualTo("0.0.0.0");
+    assertThat(config.ordersUrl()).isEqualTo("http://orders:8081");
+    assertThat(config.jdbcUrl()).isEqualTo("jdbc:postgresql://postgres:5432/demo");
+    assertThat(config.jdbcUser()).isEqualTo("demo");
+    assertThat(config.jdbcPassword()).isEqualTo("s3cret");
+    assertThat(config.rabbitmq()).isEqualTo("rabbitmq:5672");
+    assertThat(config.rabbitmqUser()).isEqualTo("demo");
+    assertThat(config.rabbitmqPassword()).isEqualTo("r4bbit");
+    assertThat(config.logFormat()).isEqualTo("json");
+    assertThat(config.workerPort()).isEqualTo(8082);
+  }
+
+  @Test
+  void flags_part_ordersUrl_rabbitmqCredentials_logFormat() {
+    DemoConfig config =
+        DemoConfig.parse(
+            new String[] {
+              "--part", "gateway", "--orders-url", "http://orders.demo.svc:8081/", "--rabbitmq-user", "u",
+              "--rabbitmq-password", "p", "--log-format", "TEXT"
+            },
+            Map.of("DEMO_PART", "orders", "DEMO_LOG_FORMAT", "json")::get);
+    assertThat(config.part()).isEqualTo(DemoConfig.Part.GATEWAY);
+    assertThat(config.ordersUrl()).isEqualTo("http://orders.demo.svc:8081");
+    assertThat(config.rabbitmqUser()).isEqualTo("u");
+    assertThat(config.rabbitmqPassword()).isEqualTo("p");
+    assertThat(config.logFormat()).isEqualTo("text");
+  }
+
+  @ParameterizedTest
+  @CsvSource({"orders", "worker"})
+  void ordersOrWorkerAlone_inJvmQueueAndH2_refusedNamingTheSettings(String part) {
+    assertThatThrownBy(() -> DemoConfig.parse(new String[] {"--part", part}, name -> null))
+        .hasMessageContaining("--part " + part + " runs in a process of its own")
+        .hasMessageContaining("the in-JVM queue cannot cross processes")
+        .hasMessageContaining("--rabbitmq / DEMO_RABBITMQ HOST:PORT or --kafka / DEMO_KAFKA HOST:PORT")
+        .hasMessageContaining("the in-memory H2 database lives in one process")
+        .hasMessageContaining("--jdbc-url / DEMO_JDBC_URL");
+    DemoConfig ok = DemoConfig.parse(
+        new String[] {"--part", part, "--jdbc-url", "jdbc:postgresql://db:5432/demo", "--kafka", "kafka:9092"},
+        name -> null);
+    assertThat(ok.queueKind()).isEqualTo("kafka");
+  }
+
+  @Test
+  void gatewayAlone_needsNoBrokerNorDatabase() {
+    assertThat(DemoConfig.parse(new String[] {"--part", "gateway"}, name -> null).part())
+        .isEqualTo(DemoConfig.Part.GATEWAY);
+  }
+
+  @Test
+  void logFormat_followsTheTerminal_unlessAskedFor() {
+    assertThat(DemoLogging.format(null, true)).isEqualTo("text");
+    assertThat(DemoLogging.format(null, false)).isEqualTo("json");
+    assertThat(DemoLogging.format("json", true)).isEqualTo("json");
+    assertThat(DemoLogging.format("text", false)).isEqualTo("text");
+    // JDK 17 has a console only when standard input and output are a terminal
+    assertThat(DemoLogging.isTerminal(null)).isFalse();
+    assertThat(DemoLogging.standardOutputIsTerminal()).as("surefire's output is a pipe").isFalse();
+  }
+
+  @Test
+  void logDir_emptyMeansNoFile() {
+    assertThat(DemoLogging.logDir(null, null)).isEqualTo("logs");
+    assertThat(DemoLogging.logDir(null, "/var/log/demo")).isEqualTo("/var/log/demo");
+    assertThat(DemoLogging.logDir("/tmp/x", "/var/log/demo")).isEqualTo("/tmp/x");
+    assertThat(DemoLogging.logDir(null, "")).isNull();
+    assertThat(DemoLogging.logDir("", "/var/log/demo")).isNull();
   }
 
   @Test
@@ -49,6 +142,10 @@ class DemoConfigTest {
     "--traffic-rate, 1000, --traffic-rate must be",
     "--traffic-duration, forever, --traffic-duration must be a duration",
     "--nonsense, x, Unknown argument '--nonsense'",
+    "--part, frontend, --part must be gateway, orders, worker or all",
+    "--orders-url, orders:8081, --orders-url must be",
+    "--orders-url, http://orders:8081/api, --orders-url must be",
+    "--log-format, yaml, --log-format must be json or text",
   })
   void badValue_failsWithAMessageNamingTheFlag(String flag, String value, String message) {
     assertThatThrownBy(() -> DemoConfig.parse(new String[] {flag, value}, name -> null))

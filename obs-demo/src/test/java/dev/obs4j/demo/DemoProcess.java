@@ -22,11 +22,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The demo as a user runs it: {@code DemoMain} in a child JVM with the demo's own class path and its shipped
@@ -51,6 +54,44 @@ final class DemoProcess implements AutoCloseable {
     this.workerPort = workerPort;
   }
 
+  /**
+   * How a demo is launched, besides its flags: extra environment variables, a command that wraps {@code java}
+   * (a terminal, another user), JVM options, the class path and working directory, and whether the log file's
+   * directory is given as {@code -Dobs4j.demo.log.dir} (the default: in the process's own temporary directory).
+   */
+  static final class Options {
+    final Map<String, String> environment = new LinkedHashMap<>();
+    final List<String> jvmOptions = new ArrayList<>(List.of("-Xmx256m", "-XX:+UseSerialGC"));
+    Function<List<String>, List<String>> wrapper = command -> command;
+    boolean logDirProperty = true;
+    @Nullable String classPath;
+    @Nullable Path workingDirectory;
+
+    Options env(String name, String value) {
+      environment.put(name, value);
+      return this;
+    }
+
+    Options env(Map<String, String> variables) {
+      environment.putAll(variables);
+      return this;
+    }
+
+    /**
+     * Runs the demo with its standard output on a terminal: {@code script} (util-linux) gives it a
+     * pseudo-terminal and copies what it writes there to the output file.
+     */
+    Options onTerminal() {
+      wrapper = command -> List.of("script", "-qfec", command.stream().map(DemoProcess::shellQuote)
+          .collect(Collectors.joining(" ")), "/dev/null");
+      return this;
+    }
+  }
+
+  static Options options() {
+    return new Options();
+  }
+
   /** Starts the demo sending spans to the UDP agent stand-in on {@code agentPort}, with extra flags. */
   static DemoProcess start(int agentPort, String... flags) throws IOException, InterruptedException {
     return start(agentPort, Map.of(), flags);
@@ -59,8 +100,18 @@ final class DemoProcess implements AutoCloseable {
   /** As {@link #start(int, String...)}, with extra environment variables. */
   static DemoProcess start(int agentPort, Map<String, String> environment, String... flags)
       throws IOException, InterruptedException {
-    DemoProcess demo = launch(agentPort, environment, flags);
-    demo.awaitOutput(out -> out.contains("obs4j demo is up"), 60);
+    return start(agentPort, options().env(environment), flags);
+  }
+
+  /** As {@link #start(int, String...)}, launched as {@code options} say. */
+  static DemoProcess start(int agentPort, Options options, String... flags) throws IOException, InterruptedException {
+    DemoProcess demo = launch(agentPort, options, flags);
+    try {
+      demo.awaitOutput(out -> out.contains("obs4j demo is up"), 60);
+    } catch (AssertionError | IOException | InterruptedException e) {
+      demo.close();
+      throw e;
+    }
     return demo;
   }
 
@@ -70,7 +121,7 @@ final class DemoProcess implements AutoCloseable {
    */
   static String runToFailure(int agentPort, Map<String, String> environment, String... flags)
       throws IOException, InterruptedException {
-    DemoProcess demo = launch(agentPort, environment, flags);
+    DemoProcess demo = launch(agentPort, options().env(environment), flags);
     try {
       if (!demo.process.waitFor(60, TimeUnit.SECONDS)) {
         throw new AssertionError("the demo was expected to stop on a bad setting:\n" + demo.stdout());
@@ -83,16 +134,19 @@ final class DemoProcess implements AutoCloseable {
     }
   }
 
-  private static DemoProcess launch(int agentPort, Map<String, String> environment, String... flags)
-      throws IOException {
+  private static DemoProcess launch(int agentPort, Options options, String... flags) throws IOException {
     Path dir = Files.createTempDirectory("obs-demo-it");
     int gateway = freePort();
     int orders = freePort();
     int worker = freePort();
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(List.of("-Xmx256m", "-XX:+UseSerialGC", "-Dobs4j.demo.log.dir=" + dir.resolve("logs")));
-    command.addAll(List.of("-cp", demoClassPath(), "dev.obs4j.demo.DemoMain"));
+    command.addAll(options.jvmOptions);
+    if (options.logDirProperty) {
+      command.add("-Dobs4j.demo.log.dir=" + dir.resolve("logs"));
+    }
+    String classPath = options.classPath;
+    command.addAll(List.of("-cp", classPath != null ? classPath : demoClassPath(), "dev.obs4j.demo.DemoMain"));
     command.addAll(
         List.of(
             "--host", "127.0.0.1",
@@ -101,23 +155,44 @@ final class DemoProcess implements AutoCloseable {
             "--worker-port", Integer.toString(worker)));
     command.addAll(Arrays.asList(flags));
     ProcessBuilder builder =
-        new ProcessBuilder(command)
+        new ProcessBuilder(options.wrapper.apply(command))
             .redirectErrorStream(true)
             .redirectOutput(dir.resolve("stdout.txt").toFile());
+    if (options.workingDirectory != null) {
+      builder.directory(options.workingDirectory.toFile());
+    }
     Map<String, String> env = builder.environment();
     env.keySet().removeIf(k -> k.startsWith("OTEL_") || k.startsWith("JAEGER_") || k.startsWith("DEMO_"));
     env.put("JAEGER_AGENT_HOST", "127.0.0.1");
     env.put("JAEGER_AGENT_PORT", Integer.toString(agentPort));
     env.put("OTEL_BSP_SCHEDULE_DELAY", "100"); // spans reach the agent stand-in within a test's patience
-    env.putAll(environment);
+    env.putAll(options.environment);
     return new DemoProcess(builder.start(), dir, gateway, orders, worker);
   }
 
   /** The class path of the demo itself: this JVM's, less the test classes and the fixtures' test jars. */
-  private static String demoClassPath() {
+  static String demoClassPath() {
+    return String.join(File.pathSeparator, demoClassPathEntries());
+  }
+
+  static List<String> demoClassPathEntries() {
     return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
         .filter(entry -> !entry.contains("test-classes") && !entry.endsWith("-tests.jar"))
-        .collect(Collectors.joining(File.pathSeparator));
+        .collect(Collectors.toList());
+  }
+
+  static String shellQuote(String word) {
+    return "'" + word.replace("'", "'\\''") + "'";
+  }
+
+  /** The process that was started (for a wrapped demo, the wrapper, whose descendant is the JVM). */
+  Process process() {
+    return process;
+  }
+
+  /** The directory the test's files for this demo live in (standard output, the log directory). */
+  Path dir() {
+    return dir;
   }
 
   static int freePort() throws IOException {
@@ -259,6 +334,8 @@ final class DemoProcess implements AutoCloseable {
 
   @Override
   public void close() throws InterruptedException, IOException {
+    // a wrapper (script) may not pass SIGTERM on: the JVM under it gets its own first
+    process.descendants().forEach(ProcessHandle::destroy);
     ChildProcess.stopAndDelete(process, 30, dir);
   }
 }

@@ -14,7 +14,6 @@ import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,9 +24,9 @@ import org.junit.jupiter.api.Test;
 /**
  * One distinct secret planted in each input obs4j and the demo take that may carry one (a JDBC URL's
  * {@code password=} parameter and its {@code user:password@} form, the database password flag, OTLP
- * exporter headers, the console token, the metrics server's password, and a URL with user information in a
- * setting that fails {@code build()}), then the demo's three parts under traffic with an error, and two
- * starts that fail on a bad setting. Everything they wrote is scanned: standard output and error, the JSON
+ * exporter headers, the console token, the RabbitMQ password, and a URL with user information in a
+ * setting that fails {@code build()}), then the demo's three parts under traffic with an error, and three
+ * starts that fail on a bad setting or an unreachable broker. Everything they wrote is scanned: standard output and error, the JSON
  * log file, every UDP datagram and every OTLP request body, every part's {@code /metrics} and console pages.
  * No planted value is there; the masked forms are, where the demo prints the input, so the scan reads the
  * places a secret would have gone.
@@ -42,9 +41,9 @@ class EverySecretMaskedTest {
   private static final String OTLP_HEADER = "s3cr3t-otlp-header-4f18";
   private static final String OTLP_URL = "s3cr3t-otlp-url-a5c2";
   private static final String CONSOLE_TOKEN = "s3cr3t-console-token-7d3e";
-  private static final String METRICS_PASSWORD = "s3cr3t-metrics-password-c0a9";
+  private static final String RABBITMQ_PASSWORD = "s3cr3t-rabbitmq-password-c0a9";
   private static final List<String> SECRETS = List.of(
-      JDBC_PARAMETER, JDBC_USER_INFO, JDBC_FLAG, OTLP_HEADER, OTLP_URL, CONSOLE_TOKEN, METRICS_PASSWORD);
+      JDBC_PARAMETER, JDBC_USER_INFO, JDBC_FLAG, OTLP_HEADER, OTLP_URL, CONSOLE_TOKEN, RABBITMQ_PASSWORD);
 
   @Test
   void everyPlantedSecret_isAbsentFromEverythingTheDemoWrites_andMaskedWhereItIsPrinted() throws Exception {
@@ -67,15 +66,18 @@ class EverySecretMaskedTest {
       environment.put("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:" + collector.getAddress().getPort());
       environment.put("OTEL_EXPORTER_OTLP_HEADERS", "x-api-key=" + OTLP_HEADER);
       environment.put("OBS4J_CONSOLE_TOKEN", CONSOLE_TOKEN);
-      environment.put("OBS4J_METRICS_SERVER_USERNAME", "ops");
-      environment.put("OBS4J_METRICS_SERVER_PASSWORD", METRICS_PASSWORD);
+      environment.put("DEMO_RABBITMQ_PASSWORD", RABBITMQ_PASSWORD);
 
       // Two starts that fail on a setting: the driver quotes the URL it could not use; build() the endpoint.
       String badUrl = DemoProcess.runToFailure(agent.port(), environment,
           "--jdbc-url", "jdbc:postgresql://postgres:" + JDBC_USER_INFO + "@127.0.0.1:" + postgres.port() + "/postgres");
       String badEndpoint = DemoProcess.runToFailure(agent.port(), environment,
           "--otlp", "ftp://collector:" + OTLP_URL + "@127.0.0.1:4318");
+      String badBroker = DemoProcess.runToFailure(agent.port(), environment,
+          "--jdbc-url", postgres.url(), "--jdbc-user", "postgres", "--rabbitmq", "127.0.0.1:" + DemoProcess.freePort());
       assertThat(badUrl).contains("did not start").contains("postgres:****@127.0.0.1");
+      assertThat(badBroker).contains("did not start").contains("cannot reach RabbitMQ at 127.0.0.1:")
+          .contains("--rabbitmq-password / DEMO_RABBITMQ_PASSWORD");
       assertThat(badEndpoint).contains("OTEL_EXPORTER_OTLP_ENDPOINT").contains("ftp://collector:****@127.0.0.1:4318");
 
       String stdout;
@@ -98,19 +100,13 @@ class EverySecretMaskedTest {
         JaegerTrace.await(agent, traceOfError, 1, 30);
         awaitOtlp(otlpBodies, traceOfError);
 
-        String basic = "Basic " + Base64.getEncoder().encodeToString(
-            ("ops:" + METRICS_PASSWORD).getBytes(StandardCharsets.UTF_8));
-        for (int port : new int[] {demo.gatewayPort(), demo.ordersPort()}) {
+        for (int port : new int[] {demo.gatewayPort(), demo.ordersPort(), demo.workerPort()}) {
           pages.add(demo.fetch(port, "/metrics").body());
           pages.add(demo.fetch(port, "/obs").body());
           pages.add(demo.fetch(port, "/obs/trace/" + traceOfError).body());
+          pages.add(demo.fetch(port, "/obs/trace/" + placedTrace).body());
+          pages.add(demo.fetch(port, "/healthy/ready").body());
         }
-        HttpResponse<String> workerScrape = demo.fetch(demo.workerPort(), "/metrics", "Authorization", basic);
-        assertThat(workerScrape.statusCode()).as("the planted password opens the worker's metrics").isEqualTo(200);
-        assertThat(demo.fetch(demo.workerPort(), "/metrics").statusCode()).isEqualTo(401);
-        pages.add(workerScrape.body());
-        pages.add(demo.fetch(demo.workerPort(), "/obs", "Authorization", basic).body());
-        pages.add(demo.fetch(demo.workerPort(), "/obs/trace/" + placedTrace, "Authorization", basic).body());
         stdout = demo.stdout();
         logs = new String(java.nio.file.Files.readAllBytes(demo.logFile()), StandardCharsets.UTF_8);
       }
@@ -129,6 +125,7 @@ class EverySecretMaskedTest {
       Map<String, String> outputs = new LinkedHashMap<>();
       outputs.put("failed start, bad JDBC URL", badUrl);
       outputs.put("failed start, bad OTLP endpoint", badEndpoint);
+      outputs.put("failed start, RabbitMQ away", badBroker);
       outputs.put("standard output and error", stdout);
       outputs.put("log file", logs);
       outputs.put("UDP datagrams", datagrams);

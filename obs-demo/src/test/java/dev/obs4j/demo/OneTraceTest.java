@@ -65,14 +65,33 @@ class OneTraceTest {
 
   static void assertOneTrace(DemoProcess demo, UdpAgent agent, String database, String queue)
       throws Exception {
-    HttpResponse<String> placed = demo.post("/orders", "{\"item\": \"book\", \"quantity\": 2}", "X-User-Id", "alice");
+    Placed placed = placeAndShip(demo);
+    assertOneTraceSpans(JaegerTrace.await(agent, placed.traceId(), 10, 30), database, queue);
+    assertLogLinesOfTheOrder(demo.logLines(placed.traceId()), placed.id());
+    // Every line the demo's request code wrote is among them: none lost its trace id.
+    Set<String> requestLoggers =
+        Set.of("dev.obs4j.demo.Gateway", "dev.obs4j.demo.OrdersService", "dev.obs4j.demo.JdbcOrderBook", "dev.obs4j.demo.Worker");
+    assertThat(demo.logLines())
+        .filteredOn(l -> requestLoggers.contains(l.path("log.logger").asText()))
+        .allSatisfy(l -> assertThat(l.path("trace.id").asText()).as(l.toString()).isNotEmpty());
+  }
+
+  /** An order placed by alice through the gateway: its trace id and order id. */
+  record Placed(String traceId, long id) {}
+
+  /** Places an order for alice through {@code gateway} and waits until the worker has shipped it. */
+  static Placed placeAndShip(DemoProcess gateway) throws Exception {
+    HttpResponse<String> placed = gateway.post("/orders", "{\"item\": \"book\", \"quantity\": 2}", "X-User-Id", "alice");
     assertThat(placed.statusCode()).as(placed.body()).isEqualTo(201);
     String traceId = placed.headers().firstValue("X-Trace-Id").orElseThrow();
     assertThat(traceId).matches("[0-9a-f]{32}");
     long id = DemoProcess.JSON.readTree(placed.body()).get("id").asLong();
-    demo.awaitBody("/orders/" + id, body -> body.contains("\"SHIPPED\""), 30);
+    gateway.awaitBody("/orders/" + id, body -> body.contains("\"SHIPPED\""), 30);
+    return new Placed(traceId, id);
+  }
 
-    JaegerTrace trace = JaegerTrace.await(agent, traceId, 10, 30);
+  /** The spans of one order: gateway, orders, database, queue and worker, each the child of the one before. */
+  static void assertOneTraceSpans(JaegerTrace trace, String database, String queue) {
     Received gatewayServer = trace.one("gateway", "server", "POST /orders");
     Received validate = trace.one("gateway", "internal", "validate order");
     Received gatewayClient = trace.one("gateway", "client", "POST");
@@ -101,8 +120,10 @@ class OneTraceTest {
     assertThat(gatewayServer.tag("enduser.id")).hasValue("alice");
     assertThat(ordersServer.tag("enduser.id")).hasValue("alice");
     assertThat(consume.tag("enduser.id")).hasValue("alice");
+  }
 
-    List<JsonNode> lines = demo.logLines(traceId);
+  /** The log lines of one order's trace, from all three parts, with alice's user id. */
+  static void assertLogLinesOfTheOrder(List<JsonNode> lines, long id) {
     assertThat(lines.stream().map(l -> l.path("service.name").asText()).collect(Collectors.toSet()))
         .containsExactlyInAnyOrder("gateway", "orders", "worker");
     assertThat(lines).allSatisfy(line -> assertThat(line.path("user.id").asText()).as(line.toString()).isEqualTo("alice"));
@@ -111,12 +132,6 @@ class OneTraceTest {
         .anySatisfy(m -> assertThat(m).startsWith("stored order " + id))
         .anySatisfy(m -> assertThat(m).startsWith("order " + id + " placed"))
         .anySatisfy(m -> assertThat(m).isEqualTo("order " + id + " shipped for user alice"));
-    // Every line the demo's request code wrote is among them: none lost its trace id.
-    Set<String> requestLoggers =
-        Set.of("dev.obs4j.demo.Gateway", "dev.obs4j.demo.OrdersService", "dev.obs4j.demo.JdbcOrderBook", "dev.obs4j.demo.Worker");
-    assertThat(demo.logLines())
-        .filteredOn(l -> requestLoggers.contains(l.path("log.logger").asText()))
-        .allSatisfy(l -> assertThat(l.path("trace.id").asText()).as(l.toString()).isNotEmpty());
   }
 
   @Test
