@@ -44,7 +44,8 @@ public final class Recorder implements AutoCloseable {
       }
       Thread.sleep(20);
     } while (System.nanoTime() < deadline);
-    throw new AssertionError("expected " + count + " " + kind + " spans, got " + found);
+    throw new AssertionError("expected " + count + " " + kind + " spans, got " + found.size() + ": "
+        + found.stream().limit(20).map(s -> s.getName() + " " + s.getStatus()).toList());
   }
 
   public Timer timer(String name, String system, String destination, String outcome) {

@@ -10,9 +10,11 @@ import com.rabbitmq.client.Channel;
 import dev.obs4j.messaging.MessagingHandler;
 import dev.obs4j.messaging.ObsMessaging;
 import java.io.IOException;
+import java.lang.ref.WeakReference;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Objects;
+import java.util.WeakHashMap;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -36,6 +38,11 @@ public final class ObsRabbit {
   public static final String SYSTEM = "rabbitmq";
 
   private final MessagingHandler handler;
+  /**
+   * The wrapper of each channel this adapter wrapped, so that wrapping a channel again returns it rather than
+   * adding listeners to the channel each time. Weak both ways: the entry goes with the channel.
+   */
+  private final Map<Channel, WeakReference<TracedChannel>> wrapped = new WeakHashMap<>();
 
   private ObsRabbit(ObsMessaging messaging) {
     this.handler = messaging.handler();
@@ -46,9 +53,24 @@ public final class ObsRabbit {
     return new ObsRabbit(Objects.requireNonNull(messaging, "messaging"));
   }
 
-  /** A channel whose publishes and consumers are traced. */
+  /**
+   * A channel whose publishes and consumers are traced. Wrapping the same channel again returns the same
+   * wrapper.
+   */
   public Channel wrap(Channel channel) {
-    return channel instanceof TracedChannel ? channel : new TracedChannel(channel, handler);
+    Objects.requireNonNull(channel, "channel");
+    if (channel instanceof TracedChannel) {
+      return channel;
+    }
+    synchronized (wrapped) {
+      WeakReference<TracedChannel> ref = wrapped.get(channel);
+      TracedChannel traced = ref == null ? null : ref.get();
+      if (traced == null) {
+        traced = new TracedChannel(channel, handler);
+        wrapped.put(channel, new WeakReference<>(traced));
+      }
+      return traced;
+    }
   }
 
   static void process(

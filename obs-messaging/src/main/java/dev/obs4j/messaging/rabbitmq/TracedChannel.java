@@ -31,6 +31,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -45,40 +46,108 @@ final class TracedChannel implements Channel {
 
   private final Channel delegate;
   private final MessagingHandler handler;
-  private final ConcurrentNavigableMap<Long, MessagingHandler.Publish> pending = new ConcurrentSkipListMap<>();
+  private final ConcurrentNavigableMap<Long, Pending> pending = new ConcurrentSkipListMap<>();
+  /** Reading the next sequence number and publishing are one step, so that two threads cannot swap confirms. */
+  private final ReentrantLock publishing = new ReentrantLock();
+  /** obs4j's own listeners, added again whenever the application clears the channel's listeners. */
+  private final ConfirmListener confirms;
+  private final ReturnListener returns = this::returned;
 
   TracedChannel(Channel delegate, MessagingHandler handler) {
     this.delegate = delegate;
     this.handler = handler;
-    delegate.addConfirmListener(
-        (seq, multiple) -> confirmed(seq, multiple, null),
-        (seq, multiple) -> confirmed(seq, multiple, new NackException(seq)));
+    this.confirms = new ConfirmListener() {
+      @Override
+      public void handleAck(long seq, boolean multiple) {
+        confirmed(seq, multiple, null);
+      }
+
+      @Override
+      public void handleNack(long seq, boolean multiple) {
+        confirmed(seq, multiple, new NackException(seq));
+      }
+    };
+    delegate.addConfirmListener(confirms);
+    delegate.addReturnListener(returns);
     delegate.addShutdownListener(
         cause -> {
           for (Long seq : pending.keySet()) {
-            MessagingHandler.Publish publish = pending.remove(seq);
-            if (publish != null) {
-              handler.endPublish(publish, cause, false);
+            Pending p = pending.remove(seq);
+            if (p != null) {
+              handler.endPublish(p.publish, cause, false);
             }
           }
         });
   }
 
-  private void confirmed(long seq, boolean multiple, @Nullable Throwable error) {
-    Map<Long, MessagingHandler.Publish> done = multiple ? pending.headMap(seq, true) : Map.of();
+  /** A publish awaiting its confirm; a mandatory one remembers what identifies it if the broker returns it. */
+  private static final class Pending {
+    final MessagingHandler.Publish publish;
+    final @Nullable Map<String, Object> identity;
+    final String exchange;
+    final String routingKey;
+    volatile @Nullable Throwable returned;
+
+    Pending(MessagingHandler.Publish publish, @Nullable Map<String, Object> identity, String exchange, String routingKey) {
+      this.publish = publish;
+      this.identity = identity;
+      this.exchange = exchange;
+      this.routingKey = routingKey;
+    }
+  }
+
+  /** Publishes awaiting their confirm. */
+  int pendingConfirms() {
+    return pending.size();
+  }
+
+  private void confirmed(long seq, boolean multiple, @Nullable Throwable nack) {
     if (multiple) {
-      for (Long s : done.keySet()) {
-        MessagingHandler.Publish publish = pending.remove(s);
-        if (publish != null) {
-          handler.endPublish(publish, error, false);
-        }
+      for (Long s : pending.headMap(seq, true).keySet()) {
+        end(pending.remove(s), nack);
       }
     } else {
-      MessagingHandler.Publish publish = pending.remove(seq);
-      if (publish != null) {
-        handler.endPublish(publish, error, false);
+      end(pending.remove(seq), nack);
+    }
+  }
+
+  private void end(@Nullable Pending p, @Nullable Throwable nack) {
+    if (p != null) {
+      Throwable returned = p.returned;
+      handler.endPublish(p.publish, nack != null ? nack : returned, false);
+    }
+  }
+
+  /**
+   * A mandatory message the broker could not route comes back (basic.return) before its ack: the oldest publish
+   * awaiting its confirm to the same exchange and routing key whose trace headers and enqueue time are the
+   * returned message's is marked, and its ack then ends it as an enqueue error.
+   */
+  private void returned(int replyCode, String replyText, String exchange, String routingKey,
+      AMQP.@Nullable BasicProperties properties, byte[] body) {
+    try {
+      Map<String, Object> headers =
+          properties == null || properties.getHeaders() == null ? Map.of() : properties.getHeaders();
+      for (Pending p : pending.values()) {
+        Map<String, Object> identity = p.identity;
+        if (identity != null && p.returned == null && p.exchange.equals(exchange) && p.routingKey.equals(routingKey)
+            && sameHeaders(identity, headers)) {
+          p.returned = new ReturnedException(replyCode, replyText);
+          return;
+        }
+      }
+    } catch (RuntimeException ignored) {
+      // never fail the client's thread because of observability
+    }
+  }
+
+  private static boolean sameHeaders(Map<String, Object> sent, Map<String, Object> returned) {
+    for (Map.Entry<String, Object> e : sent.entrySet()) {
+      if (!String.valueOf(e.getValue()).equals(ObsRabbit.header(returned, e.getKey()))) {
+        return false;
       }
     }
+    return true;
   }
 
   private void publish(
@@ -89,22 +158,33 @@ final class TracedChannel implements Channel {
     if (props != null && props.getHeaders() != null) {
       headers.putAll(props.getHeaders());
     }
+    Map<String, Object> identity = mandatory ? new HashMap<>(4) : null;
     MessagingHandler.Publish publish =
-        handler.startPublish(ObsRabbit.SYSTEM, destination, headers, (h, k, v) -> h.put(k, v));
+        handler.startPublish(ObsRabbit.SYSTEM, destination, headers, (h, k, v) -> {
+          h.put(k, v);
+          if (identity != null) {
+            identity.put(k, v);
+          }
+        });
     AMQP.BasicProperties traced =
         (props == null ? new AMQP.BasicProperties.Builder() : props.builder()).headers(headers).build();
-    long seq = delegate.getNextPublishSeqNo(); // 0 unless publisher confirms are on
-    boolean awaitConfirm = seq > 0 && pending.size() < MAX_PENDING;
-    if (awaitConfirm) {
-      pending.put(seq, publish);
-    }
+    boolean awaitConfirm = false;
+    long seq = 0;
+    publishing.lock();
     try (Scope ignored = publish.operation().context().makeCurrent()) {
+      seq = delegate.getNextPublishSeqNo(); // 0 unless publisher confirms are on
+      awaitConfirm = seq > 0 && pending.size() < MAX_PENDING;
+      if (awaitConfirm) {
+        pending.put(seq, new Pending(publish, identity, exchange, routingKey));
+      }
       delegate.basicPublish(exchange, routingKey, mandatory, immediate, traced, body);
     } catch (IOException | RuntimeException e) {
       if (!awaitConfirm || pending.remove(seq) != null) {
         handler.endPublish(publish, e, false);
       }
       throw e;
+    } finally {
+      publishing.unlock();
     }
     if (!awaitConfirm) {
       handler.endPublish(publish, null, false);
@@ -138,6 +218,15 @@ final class TracedChannel implements Channel {
   private DeliverCallback deliver(String queue, DeliverCallback callback) {
     return (consumerTag, delivery) ->
         ObsRabbit.process(handler, queue, delivery.getProperties(), () -> callback.handle(consumerTag, delivery));
+  }
+
+  /** The broker returned a mandatory message it could not route (basic.return), e.g. 312 NO_ROUTE. */
+  static final class ReturnedException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    ReturnedException(int replyCode, String replyText) {
+      super("the broker returned the message: " + replyCode + " " + replyText);
+    }
   }
 
   /** The broker refused a message (a publisher-confirm nack). */
@@ -247,11 +336,13 @@ final class TracedChannel implements Channel {
   @Override
   public void clearConfirmListeners() {
     delegate.clearConfirmListeners();
+    delegate.addConfirmListener(confirms); // the application's listeners go, obs4j's stays
   }
 
   @Override
   public void clearReturnListeners() {
     delegate.clearReturnListeners();
+    delegate.addReturnListener(returns);
   }
 
   @Override
