@@ -162,13 +162,34 @@ public final class Operations {
    */
   public Operation start(
       Context parent, String name, SpanKind kind, Attributes attributes, @Nullable SpanContext link) {
-    long start = System.nanoTime();
+    return start(parent, name, kind, attributes, link, System.nanoTime(), false);
+  }
+
+  /**
+   * As {@link #start(Context, String, SpanKind, Attributes, SpanContext)} for an operation that began before
+   * it could be named: at {@code startNanoTime} ({@link System#nanoTime()} then), as a receive call that
+   * is only worth a span once it brought a message. The span and the timer both start there.
+   */
+  public Operation startedAt(
+      Context parent, String name, SpanKind kind, Attributes attributes, @Nullable SpanContext link,
+      long startNanoTime) {
+    return start(parent, name, kind, attributes, link, startNanoTime, true);
+  }
+
+  private Operation start(
+      Context parent, String name, SpanKind kind, Attributes attributes, @Nullable SpanContext link,
+      long start, boolean backdated) {
     Span span;
     try {
       SpanBuilder builder =
           tracer.spanBuilder(name).setParent(parent).setSpanKind(kind).setAllAttributes(attributes);
       if (link != null && link.isValid()) {
         builder.addLink(link);
+      }
+      if (backdated) {
+        java.time.Instant now = java.time.Instant.now();
+        long nowEpochNanos = TimeUnit.SECONDS.toNanos(now.getEpochSecond()) + now.getNano();
+        builder.setStartTimestamp(nowEpochNanos - Math.max(0, System.nanoTime() - start), TimeUnit.NANOSECONDS);
       }
       span = builder.startSpan();
     } catch (RuntimeException e) {

@@ -203,7 +203,8 @@ public final class MessagingHandler {
 
   /**
    * As {@link #startProcess(String, String, Object, HeaderGetter, long, boolean)}, with the adapter's own
-   * span attributes ({@code extra}: partition, offset, consumer group ...), set before the span starts.
+   * span attributes ({@code extra}: partition, offset, consumer group, routing key ...), set before the span
+   * starts.
    */
   public <C> Process startProcess(
       String system,
@@ -242,6 +243,52 @@ public final class MessagingHandler {
     }
     active.incrementAndGet();
     return new Process(operation, system, destination);
+  }
+
+  /**
+   * Records one receive call (a pull, such as RabbitMQ's {@code basicGet}) that brought a message, whose headers
+   * {@code carrier} holds, or that failed with {@code error} ({@code carrier} null): a CONSUMER span
+   * {@code receive <destination>} from {@code startNanos} ({@link System#nanoTime()} before the call) to now,
+   * child of the current context and linked to the message's producer span, as OpenTelemetry records a
+   * receive; and the message's queue time. A call that brought nothing is not worth a span and is not
+   * recorded.
+   */
+  public <C> void received(
+      String system,
+      String destination,
+      Attributes attributes,
+      long startNanos,
+      @Nullable C carrier,
+      HeaderGetter<? super C> getter,
+      long brokerTimestampMillis,
+      @Nullable Throwable error) {
+    try {
+      SpanContext producer = SpanContext.getInvalid();
+      if (carrier != null) {
+        producer = Span.fromContext(propagation.extract(Context.root(), carrier, getter)).getSpanContext();
+        if (!producer.isValid()) {
+          untracedCounter(system, destination).increment();
+        }
+        queueTime(system, destination, brokerTimestampMillis, getter, carrier);
+      }
+      Operation operation =
+          operations.startedAt(
+              Context.current(),
+              "receive " + destination,
+              SpanKind.CONSUMER,
+              Attributes.builder()
+                  .putAll(attributes)
+                  .put(SYSTEM, system)
+                  .put(DESTINATION, destination)
+                  .put(OPERATION_TYPE, "receive")
+                  .put(OPERATION_NAME, "receive")
+                  .build(),
+              producer,
+              startNanos);
+      operations.end(operation, error, error != null, error == null ? null : error.getClass().getName(), null, null);
+    } catch (RuntimeException ignored) {
+      // never fail the receive because of observability
+    }
   }
 
   /**

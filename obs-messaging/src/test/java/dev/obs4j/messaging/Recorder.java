@@ -13,18 +13,46 @@ import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.sdk.trace.ReadWriteSpan;
+import io.opentelemetry.sdk.trace.ReadableSpan;
+import io.opentelemetry.sdk.trace.SpanProcessor;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /** A service whose spans land in memory, with helpers for the messaging meters. */
 public final class Recorder implements AutoCloseable {
   public final InMemorySpanExporter spans = InMemorySpanExporter.create();
+  /** Each span's attributes as they were when it started (what a sampler sees), by span id. */
+  public final Map<String, Attributes> atStart = new ConcurrentHashMap<>();
   public final Obs obs;
   public final ObsMessaging messaging;
 
   public Recorder(String service, boolean link) {
     obs = Obs.builder().serviceName(service).shutdownHook(false)
         .set("OTEL_TRACES_EXPORTER", "none").set("OBS4J_METRICS_JVM", "false")
+        .addSpanProcessor(new SpanProcessor() {
+          @Override
+          public void onStart(Context parent, ReadWriteSpan span) {
+            atStart.put(span.getSpanContext().getSpanId(), span.toSpanData().getAttributes());
+          }
+
+          @Override
+          public boolean isStartRequired() {
+            return true;
+          }
+
+          @Override
+          public void onEnd(ReadableSpan span) {}
+
+          @Override
+          public boolean isEndRequired() {
+            return false;
+          }
+        })
         .addSpanProcessor(SimpleSpanProcessor.create(spans)).build();
     messaging = ObsMessaging.builder(obs).linkConsumers(link).build();
   }

@@ -7,8 +7,13 @@ package dev.obs4j.messaging.rabbitmq;
 import dev.obs4j.trace.HeaderGetter;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Envelope;
+import com.rabbitmq.client.GetResponse;
 import dev.obs4j.messaging.MessagingHandler;
 import dev.obs4j.messaging.ObsMessaging;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
 import java.io.IOException;
 import java.lang.ref.WeakReference;
 import java.nio.charset.StandardCharsets;
@@ -73,17 +78,58 @@ public final class ObsRabbit {
     }
   }
 
+  /** {@code messaging.rabbitmq.destination.routing_key}: the routing key a message was published with. */
+  static final AttributeKey<String> ROUTING_KEY = AttributeKey.stringKey("messaging.rabbitmq.destination.routing_key");
+  /** {@code messaging.rabbitmq.message.delivery_tag}: a delivery's tag on its channel. */
+  static final AttributeKey<Long> DELIVERY_TAG = AttributeKey.longKey("messaging.rabbitmq.message.delivery_tag");
+
+  /** Runs {@code delivery}, a message delivered from {@code queue}, in its CONSUMER span. */
   static void process(
-      MessagingHandler handler, String queue, AMQP.@Nullable BasicProperties properties, MessagingHandler.Body<IOException> delivery)
-      throws IOException {
-    Map<String, Object> headers = properties == null || properties.getHeaders() == null ? Map.of() : properties.getHeaders();
-    long timestamp = -1; // RabbitMQ keeps no broker time; the enqueue-time header decides
-    if (headers.get(MessagingHandler.ENQUEUED_AT_HEADER) == null && properties != null && properties.getTimestamp() != null) {
-      timestamp = properties.getTimestamp().getTime(); // the publisher's AMQP timestamp, when that is all there is
-    }
+      MessagingHandler handler, String queue, Attributes peer, @Nullable Envelope envelope,
+      AMQP.@Nullable BasicProperties properties, MessagingHandler.Body<IOException> delivery) throws IOException {
+    Map<String, Object> headers = headers(properties);
     MessagingHandler.Process process =
-        handler.startProcess(SYSTEM, queue, headers, HEADERS, timestamp, true);
+        handler.startProcess(SYSTEM, queue, headers, HEADERS, timestamp(headers, properties), true,
+            attributes(peer, envelope));
     handler.run(process, delivery);
+  }
+
+  /** Records a {@code basicGet} from {@code queue} that began at {@code startNanos}: its receive span. */
+  static void received(
+      MessagingHandler handler, String queue, Attributes peer, long startNanos, @Nullable GetResponse response,
+      @Nullable Throwable error) {
+    try {
+      Map<String, Object> headers = response == null ? null : headers(response.getProps());
+      handler.received(SYSTEM, queue, attributes(peer, response == null ? null : response.getEnvelope()), startNanos,
+          headers, HEADERS, response == null ? -1 : timestamp(headers, response.getProps()), error);
+    } catch (RuntimeException ignored) {
+      // never fail the application's basicGet because of observability
+    }
+  }
+
+  private static Map<String, Object> headers(AMQP.@Nullable BasicProperties properties) {
+    return properties == null || properties.getHeaders() == null ? Map.of() : properties.getHeaders();
+  }
+
+  /** RabbitMQ keeps no broker time: the enqueue-time header decides, else the publisher's AMQP timestamp. */
+  private static long timestamp(Map<String, Object> headers, AMQP.@Nullable BasicProperties properties) {
+    if (headers.get(MessagingHandler.ENQUEUED_AT_HEADER) == null && properties != null
+        && properties.getTimestamp() != null) {
+      return properties.getTimestamp().getTime();
+    }
+    return -1;
+  }
+
+  private static Attributes attributes(Attributes peer, @Nullable Envelope envelope) {
+    if (envelope == null) {
+      return peer;
+    }
+    AttributesBuilder builder = peer.toBuilder().put(DELIVERY_TAG, envelope.getDeliveryTag());
+    String routingKey = envelope.getRoutingKey();
+    if (routingKey != null && !routingKey.isEmpty()) {
+      builder.put(ROUTING_KEY, routingKey);
+    }
+    return builder.build();
   }
 
   /**

@@ -23,6 +23,7 @@ import com.rabbitmq.client.ReturnListener;
 import com.rabbitmq.client.ShutdownListener;
 import com.rabbitmq.client.ShutdownSignalException;
 import dev.obs4j.messaging.MessagingHandler;
+import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.context.Scope;
 import java.io.IOException;
 import java.util.HashMap;
@@ -52,6 +53,7 @@ final class TracedChannel implements Channel {
   /** obs4j's own listeners, added again whenever the application clears the channel's listeners. */
   private final ConfirmListener confirms;
   private final ReturnListener returns = this::returned;
+  private final Peer peer = new Peer();
 
   TracedChannel(Channel delegate, MessagingHandler handler) {
     this.delegate = delegate;
@@ -159,13 +161,17 @@ final class TracedChannel implements Channel {
       headers.putAll(props.getHeaders());
     }
     Map<String, Object> identity = mandatory ? new HashMap<>(4) : null;
+    Attributes attributes = peer.of(delegate);
+    if (!routingKey.isEmpty()) {
+      attributes = attributes.toBuilder().put(ObsRabbit.ROUTING_KEY, routingKey).build();
+    }
     MessagingHandler.Publish publish =
         handler.startPublish(ObsRabbit.SYSTEM, destination, headers, (h, k, v) -> {
           h.put(k, v);
           if (identity != null) {
             identity.put(k, v);
           }
-        });
+        }, attributes);
     AMQP.BasicProperties traced =
         (props == null ? new AMQP.BasicProperties.Builder() : props.builder()).headers(headers).build();
     boolean awaitConfirm = false;
@@ -212,12 +218,17 @@ final class TracedChannel implements Channel {
   }
 
   private Consumer consumer(String queue, Consumer consumer) {
-    return consumer instanceof TracedConsumer ? consumer : new TracedConsumer(consumer, handler, queue);
+    return consumer instanceof TracedConsumer ? consumer : new TracedConsumer(consumer, handler, queue, this::peer);
   }
 
   private DeliverCallback deliver(String queue, DeliverCallback callback) {
     return (consumerTag, delivery) ->
-        ObsRabbit.process(handler, queue, delivery.getProperties(), () -> callback.handle(consumerTag, delivery));
+        ObsRabbit.process(handler, queue, peer(), delivery.getEnvelope(), delivery.getProperties(),
+            () -> callback.handle(consumerTag, delivery));
+  }
+
+  private Attributes peer() {
+    return peer.of(delegate);
   }
 
   /** The broker returned a mandatory message it could not route (basic.return), e.g. 312 NO_ROUTE. */
@@ -294,8 +305,19 @@ final class TracedChannel implements Channel {
   }
 
   @Override
-  public GetResponse basicGet(String p0, boolean p1) throws IOException {
-    return delegate.basicGet(p0, p1);
+  public GetResponse basicGet(String queue, boolean autoAck) throws IOException {
+    long start = System.nanoTime();
+    GetResponse response;
+    try {
+      response = delegate.basicGet(queue, autoAck);
+    } catch (IOException | RuntimeException e) {
+      ObsRabbit.received(handler, queue, peer(), start, null, e);
+      throw e;
+    }
+    if (response != null) { // an empty queue: nothing received, no span (as OpenTelemetry does)
+      ObsRabbit.received(handler, queue, peer(), start, response, null);
+    }
+    return response;
   }
 
   @Override

@@ -9,24 +9,28 @@ import com.rabbitmq.client.Consumer;
 import com.rabbitmq.client.Envelope;
 import com.rabbitmq.client.ShutdownSignalException;
 import dev.obs4j.messaging.MessagingHandler;
+import io.opentelemetry.api.common.Attributes;
 import java.io.IOException;
+import java.util.function.Supplier;
 
 /** A RabbitMQ {@link Consumer} whose deliveries are each handled in a CONSUMER span. */
 final class TracedConsumer implements Consumer {
   private final Consumer delegate;
   private final MessagingHandler handler;
   private final String queue;
+  private final Supplier<Attributes> peer;
 
-  TracedConsumer(Consumer delegate, MessagingHandler handler, String queue) {
+  TracedConsumer(Consumer delegate, MessagingHandler handler, String queue, Supplier<Attributes> peer) {
     this.delegate = delegate;
     this.handler = handler;
     this.queue = queue;
+    this.peer = peer;
   }
 
   @Override
   public void handleDelivery(String consumerTag, Envelope envelope, AMQP.BasicProperties properties, byte[] body)
       throws IOException {
-    ObsRabbit.process(handler, queue, properties, () -> delegate.handleDelivery(consumerTag, envelope, properties, body));
+    ObsRabbit.process(handler, queue, peer.get(), envelope, properties, () -> delegate.handleDelivery(consumerTag, envelope, properties, body));
   }
 
   @Override

@@ -114,7 +114,7 @@ class MessageHeaderFuzzTest {
                 .timestamp(random.nextBoolean() ? new Date(random.nextLong()) : null)
                 .build();
             String payload = "m" + i;
-            ObsRabbit.process(handler, "orders", properties, () -> {
+            ObsRabbit.process(handler, "orders", io.opentelemetry.api.common.Attributes.empty(), null, properties, () -> {
               handled.incrementAndGet();
               consumerSpans.add(Span.current().getSpanContext());
               try {

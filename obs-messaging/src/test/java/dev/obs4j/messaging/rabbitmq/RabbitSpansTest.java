@@ -1,0 +1,163 @@
+/*
+ * Copyright The obs4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package dev.obs4j.messaging.rabbitmq;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.DefaultConsumer;
+import com.rabbitmq.client.Envelope;
+import com.rabbitmq.client.GetResponse;
+import dev.obs4j.messaging.Recorder;
+import io.micrometer.core.instrument.Timer;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What users of OpenTelemetry's RabbitMQ instrumentation look for, against a real RabbitMQ: {@code basicGet}
+ * receive spans; routing key, delivery tag and the broker's address on the spans, set as they start.
+ */
+class RabbitSpansTest {
+  private static final String SYSTEM = ObsRabbit.SYSTEM;
+  private static RabbitBroker broker;
+  private static ConnectionFactory factory;
+
+  @BeforeAll
+  static void startBroker() throws Exception {
+    broker = new RabbitBroker();
+    factory = new ConnectionFactory();
+    factory.setHost("127.0.0.1");
+    factory.setPort(broker.port());
+    factory.setAutomaticRecoveryEnabled(false);
+  }
+
+  @AfterAll
+  static void stopBroker() throws Exception {
+    if (broker != null) {
+      broker.close();
+    }
+  }
+
+  @Test
+  void basicGet_isAReceiveSpanUnderTheCaller_linkedToTheProducer_withQueueTime_andNothingForAnEmptyQueue()
+      throws Exception {
+    try (Recorder service = new Recorder("orders"); Connection connection = factory.newConnection()) {
+      Channel channel = ObsRabbit.create(service.messaging).wrap(connection.createChannel());
+      channel.queueDeclare("pull", false, false, false, null);
+      service.obs.inSpan("POST /orders", SpanKind.SERVER, () -> {
+        channel.basicPublish("", "pull", null, "order-1".getBytes(StandardCharsets.UTF_8));
+        return null;
+      });
+      Thread.sleep(200); // the message waits in the queue
+
+      GetResponse[] got = new GetResponse[2];
+      service.obs.inSpan("GET /next", SpanKind.SERVER, () -> {
+        got[0] = channel.basicGet("pull", true);
+        got[1] = channel.basicGet("pull", true); // the queue is empty now
+        return null;
+      });
+      assertThat(new String(got[0].getBody(), StandardCharsets.UTF_8)).isEqualTo("order-1");
+      assertThat(got[1]).isNull();
+
+      SpanData producer = service.await(SpanKind.PRODUCER, 1).get(0);
+      SpanData caller = service.spans.getFinishedSpanItems().stream()
+          .filter(s -> s.getName().equals("GET /next")).findFirst().orElseThrow();
+      List<SpanData> receives = service.await(SpanKind.CONSUMER, 1);
+      assertThat(receives).hasSize(1); // the empty basicGet made none
+      SpanData receive = receives.get(0);
+      assertThat(receive.getName()).isEqualTo("receive pull");
+      assertThat(receive.getParentSpanId()).isEqualTo(caller.getSpanId());
+      assertThat(receive.getLinks()).hasSize(1);
+      assertThat(receive.getLinks().get(0).getSpanContext().getSpanId()).isEqualTo(producer.getSpanId());
+      assertThat(receive.getStartEpochNanos()).isGreaterThanOrEqualTo(caller.getStartEpochNanos());
+      assertThat(receive.getEndEpochNanos()).isLessThanOrEqualTo(caller.getEndEpochNanos());
+      Attributes attributes = receive.getAttributes();
+      assertThat(attributes.get(AttributeKey.stringKey("messaging.operation.type"))).isEqualTo("receive");
+      assertThat(attributes.get(AttributeKey.stringKey("messaging.destination.name"))).isEqualTo("pull");
+      assertThat(attributes.get(ObsRabbit.ROUTING_KEY)).isEqualTo("pull");
+      assertThat(attributes.get(ObsRabbit.DELIVERY_TAG)).isEqualTo(1L);
+      assertPeer(attributes);
+      assertThat(service.atStart.get(receive.getSpanId()).get(ObsRabbit.DELIVERY_TAG)).isEqualTo(1L);
+      Timer queueTime = service.timer("messaging.queue.time", SYSTEM, "pull", "success");
+      assertThat(queueTime.count()).isEqualTo(1);
+      assertThat(queueTime.max(TimeUnit.MILLISECONDS)).isGreaterThanOrEqualTo(200);
+
+      // A basicGet that fails (no such queue) is a receive span with the error, and the error reaches the caller.
+      service.spans.reset();
+      assertThatThrownBy(() -> channel.basicGet("no-such-queue", true)).isInstanceOf(IOException.class);
+      SpanData failed = service.await(SpanKind.CONSUMER, 1).get(0);
+      assertThat(failed.getName()).isEqualTo("receive no-such-queue");
+      assertThat(failed.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+      assertThat(failed.getAttributes().get(AttributeKey.stringKey("error.type"))).isNotBlank();
+    }
+  }
+
+  @Test
+  void publishAndProcessSpans_carryRoutingKey_deliveryTag_andTheBroker_fromTheirStart() throws Exception {
+    try (Recorder service = new Recorder("orders"); Connection connection = factory.newConnection()) {
+      Channel channel = ObsRabbit.create(service.messaging).wrap(connection.createChannel());
+      channel.exchangeDeclare("orders-x", "topic");
+      channel.queueDeclare("eu-orders", false, false, false, null);
+      channel.queueBind("eu-orders", "orders-x", "eu.#");
+      channel.queueDeclare("eu-orders-classic", false, false, false, null);
+      channel.queueBind("eu-orders-classic", "orders-x", "eu.#");
+
+      CompletableFuture<Long> callback = new CompletableFuture<>();
+      channel.basicConsume("eu-orders", true,
+          (tag, delivery) -> callback.complete(delivery.getEnvelope().getDeliveryTag()), tag -> { });
+      CompletableFuture<Long> classic = new CompletableFuture<>();
+      channel.basicConsume("eu-orders-classic", true, new DefaultConsumer(channel) {
+        @Override
+        public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
+          classic.complete(envelope.getDeliveryTag());
+        }
+      });
+      channel.basicPublish("orders-x", "eu.de.order-created", null, "o".getBytes(StandardCharsets.UTF_8));
+      long callbackTag = callback.get(10, TimeUnit.SECONDS);
+      long classicTag = classic.get(10, TimeUnit.SECONDS);
+
+      SpanData producer = service.await(SpanKind.PRODUCER, 1).get(0);
+      assertThat(producer.getName()).isEqualTo("publish orders-x");
+      for (Attributes a : List.of(producer.getAttributes(), service.atStart.get(producer.getSpanId()))) {
+        assertThat(a.get(ObsRabbit.ROUTING_KEY)).isEqualTo("eu.de.order-created");
+        assertPeer(a);
+      }
+      List<SpanData> consumers = service.await(SpanKind.CONSUMER, 2);
+      for (SpanData consumer : consumers) {
+        long expectedTag = consumer.getName().equals("process eu-orders") ? callbackTag : classicTag;
+        for (Attributes a : List.of(consumer.getAttributes(), service.atStart.get(consumer.getSpanId()))) {
+          assertThat(a.get(ObsRabbit.ROUTING_KEY)).isEqualTo("eu.de.order-created");
+          assertThat(a.get(ObsRabbit.DELIVERY_TAG)).isEqualTo(expectedTag);
+          assertPeer(a);
+        }
+      }
+      assertThat(consumers).extracting(SpanData::getName)
+          .containsExactlyInAnyOrder("process eu-orders", "process eu-orders-classic");
+      channel.close();
+    }
+  }
+
+  private static void assertPeer(Attributes a) {
+    assertThat(a.get(Peer.SERVER_ADDRESS)).isEqualTo("127.0.0.1");
+    assertThat(a.get(Peer.SERVER_PORT)).isEqualTo((long) broker.port());
+    assertThat(a.get(Peer.PEER_ADDRESS)).isEqualTo("127.0.0.1");
+    assertThat(a.get(Peer.PEER_PORT)).isEqualTo((long) broker.port());
+  }
+}
