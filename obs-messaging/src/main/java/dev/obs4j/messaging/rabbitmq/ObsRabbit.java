@@ -83,14 +83,56 @@ public final class ObsRabbit {
   /** {@code messaging.rabbitmq.message.delivery_tag}: a delivery's tag on its channel. */
   static final AttributeKey<Long> DELIVERY_TAG = AttributeKey.longKey("messaging.rabbitmq.message.delivery_tag");
 
+  /** {@code messaging.destination.temporary}: set on the spans of direct reply-to publishes and consumers. */
+  static final AttributeKey<Boolean> TEMPORARY = AttributeKey.booleanKey("messaging.destination.temporary");
+  /** {@code messaging.destination.anonymous}: set on the spans of server-named queues ({@code amq.gen-*}). */
+  static final AttributeKey<Boolean> ANONYMOUS = AttributeKey.booleanKey("messaging.destination.anonymous");
+  static final String TEMPORARY_NAME = "(temporary)";
+  static final String ANONYMOUS_NAME = "(anonymous)";
+  private static final String REPLY_TO = "amq.rabbitmq.reply-to";
+
+  /**
+   * The destination of a publish, as its span name and meters show it: the exchange, or for the default
+   * exchange the queue the routing key names, where a direct reply-to key ({@code amq.rabbitmq.reply-to.*},
+   * one per requesting channel) is {@value #TEMPORARY_NAME} and a server-named queue ({@code amq.gen-*}) is
+   * {@value #ANONYMOUS_NAME}, as OpenTelemetry names them, so that request/reply traffic makes a bounded set
+   * of span names and series. The routing key itself stays on the span as an attribute.
+   */
+  static String publishDestination(String exchange, String routingKey) {
+    return exchange.isEmpty() ? queueDestination(routingKey) : exchange;
+  }
+
+  /** The destination of a queue consumed from: its name, or a placeholder as for {@link #publishDestination}. */
+  static String queueDestination(String queue) {
+    if (queue.startsWith(REPLY_TO)) {
+      return TEMPORARY_NAME;
+    }
+    if (queue.isEmpty() || queue.startsWith("amq.gen-")) { // "": the channel's last declared (server-named) queue
+      return ANONYMOUS_NAME;
+    }
+    return queue;
+  }
+
+  /** {@code attributes} with the flag that {@code destination}, a name from {@link #queueDestination}, calls for. */
+  static Attributes withDestinationFlags(Attributes attributes, String destination) {
+    if (destination.equals(TEMPORARY_NAME)) {
+      return attributes.toBuilder().put(TEMPORARY, true).build();
+    }
+    if (destination.equals(ANONYMOUS_NAME)) {
+      return attributes.toBuilder().put(ANONYMOUS, true).build();
+    }
+    return attributes;
+  }
+
   /** Runs {@code delivery}, a message delivered from {@code queue}, in its CONSUMER span. */
   static void process(
       MessagingHandler handler, String queue, Attributes peer, @Nullable Envelope envelope,
       AMQP.@Nullable BasicProperties properties, MessagingHandler.Body<IOException> delivery) throws IOException {
     Map<String, Object> headers = headers(properties);
+    String destination = queueDestination(queue);
     MessagingHandler.Process process =
-        handler.startProcess(SYSTEM, queue, headers, HEADERS, timestamp(headers, properties), true,
-            attributes(peer, envelope));
+        handler.startProcess(SYSTEM, destination, headers, HEADERS, timestamp(headers, properties), true,
+            withDestinationFlags(attributes(peer, envelope), destination));
     handler.run(process, delivery);
   }
 
@@ -100,7 +142,9 @@ public final class ObsRabbit {
       @Nullable Throwable error) {
     try {
       Map<String, Object> headers = response == null ? null : headers(response.getProps());
-      handler.received(SYSTEM, queue, attributes(peer, response == null ? null : response.getEnvelope()), startNanos,
+      String destination = queueDestination(queue);
+      Attributes attributes = attributes(peer, response == null ? null : response.getEnvelope());
+      handler.received(SYSTEM, destination, withDestinationFlags(attributes, destination), startNanos,
           headers, HEADERS, response == null ? -1 : timestamp(headers, response.getProps()), error);
     } catch (RuntimeException ignored) {
       // never fail the application's basicGet because of observability

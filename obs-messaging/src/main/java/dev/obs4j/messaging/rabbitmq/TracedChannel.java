@@ -155,13 +155,13 @@ final class TracedChannel implements Channel {
   private void publish(
       String exchange, String routingKey, boolean mandatory, boolean immediate,
       AMQP.@Nullable BasicProperties props, byte[] body) throws IOException {
-    String destination = exchange.isEmpty() ? routingKey : exchange;
+    String destination = ObsRabbit.publishDestination(exchange, routingKey);
     Map<String, Object> headers = new HashMap<>();
     if (props != null && props.getHeaders() != null) {
       headers.putAll(props.getHeaders());
     }
     Map<String, Object> identity = mandatory ? new HashMap<>(4) : null;
-    Attributes attributes = peer.of(delegate);
+    Attributes attributes = ObsRabbit.withDestinationFlags(peer.of(delegate), destination);
     if (!routingKey.isEmpty()) {
       attributes = attributes.toBuilder().put(ObsRabbit.ROUTING_KEY, routingKey).build();
     }

@@ -23,7 +23,10 @@ import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -151,6 +154,60 @@ class RabbitSpansTest {
       assertThat(consumers).extracting(SpanData::getName)
           .containsExactlyInAnyOrder("process eu-orders", "process eu-orders-classic");
       channel.close();
+    }
+  }
+
+  @Test
+  void directReplyToAndServerNamedQueues_makeABoundedSetOfSpanNamesAndSeries() throws Exception {
+    int clients = 10;
+    try (Recorder service = new Recorder("orders"); Connection connection = factory.newConnection()) {
+      ObsRabbit rabbit = ObsRabbit.create(service.messaging);
+      Channel server = rabbit.wrap(connection.createChannel());
+      server.queueDeclare("rpc", false, false, false, null);
+      server.basicConsume("rpc", true, (tag, request) -> server.basicPublish("", request.getProperties().getReplyTo(),
+          new AMQP.BasicProperties.Builder().correlationId(request.getProperties().getCorrelationId()).build(),
+          request.getBody()), tag -> { });
+
+      Set<String> replyKeys = new HashSet<>();
+      for (int i = 0; i < clients; i++) { // each channel has a reply-to name of its own
+        Channel client = rabbit.wrap(connection.createChannel());
+        CompletableFuture<String> reply = new CompletableFuture<>();
+        client.basicConsume("amq.rabbitmq.reply-to", true,
+            (tag, delivery) -> reply.complete(delivery.getEnvelope().getRoutingKey()), tag -> { });
+        client.basicPublish("", "rpc",
+            new AMQP.BasicProperties.Builder().replyTo("amq.rabbitmq.reply-to").correlationId("c" + i).build(),
+            new byte[] {1});
+        replyKeys.add(reply.get(10, TimeUnit.SECONDS));
+
+        String serverNamed = client.queueDeclare().getQueue(); // amq.gen-...
+        client.basicPublish("", serverNamed, null, new byte[] {2});
+        GetResponse got = null;
+        for (int tries = 0; got == null && tries < 100; tries++) {
+          got = client.basicGet(serverNamed, true);
+          Thread.sleep(got == null ? 20 : 0);
+        }
+        assertThat(got).isNotNull();
+        client.close();
+      }
+      assertThat(replyKeys).hasSize(clients).allSatisfy(k -> assertThat(k).startsWith("amq.rabbitmq.reply-to."));
+
+      List<SpanData> spans = service.await(SpanKind.CONSUMER, 3 * clients);
+      service.await(SpanKind.PRODUCER, 3 * clients);
+      spans = service.spans.getFinishedSpanItems();
+      assertThat(spans).extracting(SpanData::getName).containsOnly("publish rpc", "process rpc",
+          "publish (temporary)", "process (temporary)", "publish (anonymous)", "receive (anonymous)");
+      assertThat(spans).filteredOn(s -> s.getName().endsWith("(temporary)")).hasSize(2 * clients)
+          .allSatisfy(s -> assertThat(s.getAttributes().get(ObsRabbit.TEMPORARY)).isTrue());
+      assertThat(spans).filteredOn(s -> s.getName().endsWith("(anonymous)")).hasSize(2 * clients)
+          .allSatisfy(s -> assertThat(s.getAttributes().get(ObsRabbit.ANONYMOUS)).isTrue());
+      // the reply's real routing key stays on its span, as an attribute
+      assertThat(spans).filteredOn(s -> s.getName().equals("publish (temporary)"))
+          .extracting(s -> s.getAttributes().get(ObsRabbit.ROUTING_KEY)).containsExactlyInAnyOrderElementsOf(replyKeys);
+      Set<String> destinations = service.obs.meterRegistry().getMeters().stream()
+          .map(m -> m.getId().getTag("messaging.destination.name")).filter(d -> d != null)
+          .collect(Collectors.toSet());
+      assertThat(destinations).containsOnly("rpc", "(temporary)", "(anonymous)");
+      server.close();
     }
   }
 
