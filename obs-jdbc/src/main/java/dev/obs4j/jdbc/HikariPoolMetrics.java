@@ -17,36 +17,20 @@ import org.slf4j.LoggerFactory;
  * HikariCP's own pool meters ({@code hikaricp.connections.active}, {@code .idle}, {@code .pending},
  * {@code hikaricp.connections}, {@code .acquire}, {@code .usage} ..., tag {@code pool}) recorded in obs4j's
  * registry through Hikari's {@link MicrometerMetricsTrackerFactory}, when the data source is (or wraps) a
- * {@link HikariDataSource}. HikariCP is an optional dependency: this class is loaded only once
- * {@link #AVAILABLE} says HikariCP is there.
+ * {@link HikariDataSource}. HikariCP is an optional dependency: this class links against it, so it is touched
+ * only once {@link ObsJdbc} has seen that HikariCP is there (a guard inside this class would come too late:
+ * the JVM fails to link the class before the guard runs).
  */
 final class HikariPoolMetrics {
   private static final Logger log = LoggerFactory.getLogger(HikariPoolMetrics.class);
 
-  /** Whether HikariCP (with its Micrometer tracker) can be loaded here. */
-  static final boolean AVAILABLE = available();
-
   private HikariPoolMetrics() {}
-
-  private static boolean available() {
-    try {
-      ClassLoader loader = HikariPoolMetrics.class.getClassLoader();
-      Class.forName("com.zaxxer.hikari.HikariDataSource", false, loader);
-      Class.forName("com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory", false, loader);
-      return true;
-    } catch (ClassNotFoundException | LinkageError e) {
-      return false;
-    }
-  }
 
   /**
    * Has the Hikari pool behind {@code dataSource}, if any, report to {@code registry}; a pool that has a
    * metrics tracker or registry of its own already is left as it is. Never throws.
    */
   static void bind(DataSource dataSource, MeterRegistry registry) {
-    if (!AVAILABLE) {
-      return;
-    }
     try {
       HikariDataSource hikari = hikari(dataSource);
       if (hikari == null) {

@@ -33,6 +33,13 @@ import javax.sql.DataSource;
  * unchanged.
  */
 public final class ObsJdbc {
+  /**
+   * Whether HikariCP and its Micrometer tracker can be loaded: checked here, by name, because
+   * {@link HikariPoolMetrics} links against them and cannot be touched without them.
+   */
+  private static final boolean HIKARI =
+      present("com.zaxxer.hikari.HikariDataSource", "com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory");
+
   private final JdbcInstrumenter instrumenter;
   private final Obs obs;
   private final boolean poolMetrics;
@@ -64,7 +71,7 @@ public final class ObsJdbc {
     if (dataSource instanceof ObsDataSource) {
       return dataSource;
     }
-    if (poolMetrics) {
+    if (poolMetrics && HIKARI) {
       HikariPoolMetrics.bind(dataSource, obs.meterRegistry());
     }
     return new ObsDataSource(dataSource, instrumenter);
@@ -127,6 +134,17 @@ public final class ObsJdbc {
     /** Builds the instrumentation. */
     public ObsJdbc build() {
       return new ObsJdbc(this);
+    }
+  }
+
+  private static boolean present(String... classNames) {
+    try {
+      for (String name : classNames) {
+        Class.forName(name, false, ObsJdbc.class.getClassLoader());
+      }
+      return true;
+    } catch (ClassNotFoundException | LinkageError e) {
+      return false;
     }
   }
 }
