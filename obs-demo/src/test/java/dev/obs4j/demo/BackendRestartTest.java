@@ -45,10 +45,13 @@ class BackendRestartTest {
       load.awaitAnswers(201, 5);
 
       kafka.stop();
-      awaitAbove(demo, demo.ordersPort(), 0, "messaging_publish_duration_seconds_count", "outcome=\"failure\"");
-      double published = demo.sum(demo.ordersPort(), "messaging_publish_duration_seconds_count", "outcome=\"success\"");
+      awaitAbove(demo, demo.ordersPort(), 0, "messaging_client_operation_duration_seconds_count",
+          "messaging_operation_type=\"send\"", "outcome=\"failure\"");
+      double published = demo.sum(demo.ordersPort(), "messaging_client_operation_duration_seconds_count",
+          "messaging_operation_type=\"send\"", "outcome=\"success\"");
       kafka.start();
-      awaitAbove(demo, demo.ordersPort(), published, "messaging_publish_duration_seconds_count", "outcome=\"success\"");
+      awaitAbove(demo, demo.ordersPort(), published, "messaging_client_operation_duration_seconds_count",
+          "messaging_operation_type=\"send\"", "outcome=\"success\"");
       load.close();
 
       assertEveryRequestAnswered_andNoSpanDropped(demo, load);
@@ -69,11 +72,14 @@ class BackendRestartTest {
       load.awaitAnswers(201, 5);
 
       rabbit.stop();
-      awaitAbove(demo, demo.ordersPort(), 0, "messaging_publish_duration_seconds_count", "outcome=\"failure\"");
+      awaitAbove(demo, demo.ordersPort(), 0, "messaging_client_operation_duration_seconds_count",
+          "messaging_operation_type=\"send\"", "outcome=\"failure\"");
       load.awaitAnswers(201, 3); // orders are still taken: stored, and left for a later sweep
-      double published = demo.sum(demo.ordersPort(), "messaging_publish_duration_seconds_count", "outcome=\"success\"");
+      double published = demo.sum(demo.ordersPort(), "messaging_client_operation_duration_seconds_count",
+          "messaging_operation_type=\"send\"", "outcome=\"success\"");
       rabbit.start(); // the client's automatic recovery reconnects the demo's channels and its consumer
-      awaitAbove(demo, demo.ordersPort(), published, "messaging_publish_duration_seconds_count", "outcome=\"success\"");
+      awaitAbove(demo, demo.ordersPort(), published, "messaging_client_operation_duration_seconds_count",
+          "messaging_operation_type=\"send\"", "outcome=\"success\"");
       load.close();
 
       assertEveryRequestAnswered_andNoSpanDropped(demo, load);

@@ -21,6 +21,7 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanBuilder;
@@ -53,6 +54,18 @@ public final class MessagingHandler {
   static final AttributeKey<String> OPERATION_NAME = AttributeKey.stringKey("messaging.operation.name");
   static final AttributeKey<Long> QUEUE_TIME_MS = AttributeKey.longKey("messaging.queue.time_ms");
   static final AttributeKey<Long> BATCH_MESSAGE_COUNT = AttributeKey.longKey("messaging.batch.message_count");
+
+  /**
+   * {@code messaging.client.operation.duration}: how long a send (the publish until the broker acknowledged,
+   * so its count is the enqueue rate and its failures the enqueue errors), a receive or a settle took.
+   */
+  public static final String CLIENT_OPERATION_DURATION = "messaging.client.operation.duration";
+  private static final String CLIENT_OPERATION_HELP =
+      "How long a send (until the broker acknowledged), a receive or a settle took";
+  /** {@code messaging.process.duration}: how long the application's code took per message. */
+  public static final String PROCESS_DURATION = "messaging.process.duration";
+  /** {@code messaging.queue.time}: how long a message waited between its publish and its receive. */
+  public static final String QUEUE_TIME = "messaging.queue.time";
 
   /** One per handler, so that its bounded set of throttled problems is counted in this Obs's registry. */
   private final ThrottledLogger log = new ThrottledLogger(LoggerFactory.getLogger("dev.obs4j.messaging"));
@@ -138,7 +151,7 @@ public final class MessagingHandler {
                 Attributes.of(
                     SYSTEM, system,
                     DESTINATION, destination,
-                    OPERATION_TYPE, "publish",
+                    OPERATION_TYPE, "send",
                     OPERATION_NAME, "publish"),
                 extra));
     propagation.inject(operation.context(), carrier, setter);
@@ -175,8 +188,8 @@ public final class MessagingHandler {
           error,
           error != null,
           error == null ? null : error.getClass().getName(),
-          timer("messaging.publish.duration", "How long enqueueing a message took", publish.system,
-              publish.destination, "publish", error == null ? "success" : "failure"),
+          timer(CLIENT_OPERATION_DURATION, CLIENT_OPERATION_HELP, publish.system, publish.destination, "send",
+              "publish", error),
           null);
     } catch (RuntimeException e) {
       publish.operation.span().end();
@@ -223,14 +236,20 @@ public final class MessagingHandler {
     if (recordQueueTime) {
       queueMillis = queueTime(system, destination, brokerTimestampMillis, getter, carrier);
     }
-    Attributes attributes =
-        withExtra(
-            Attributes.of(
+    Attributes base =
+        queueMillis >= 0
+            ? Attributes.of(
                 SYSTEM, system,
                 DESTINATION, destination,
                 OPERATION_TYPE, "process",
-                OPERATION_NAME, "process"),
-            extra);
+                OPERATION_NAME, "process",
+                QUEUE_TIME_MS, queueMillis) // at the start, with the others, so that samplers see it
+            : Attributes.of(
+                SYSTEM, system,
+                DESTINATION, destination,
+                OPERATION_TYPE, "process",
+                OPERATION_NAME, "process");
+    Attributes attributes = withExtra(base, extra);
     // A linked consumer starts a trace of its own (no parent span) but keeps the rest of what came with the
     // message: its baggage, so the business fields reach the span, the log lines and downstream calls.
     Operation operation =
@@ -238,9 +257,6 @@ public final class MessagingHandler {
             ? operations.start(
                 extracted.with(Span.getInvalid()), "process " + destination, SpanKind.CONSUMER, attributes, producer)
             : operations.start(extracted, "process " + destination, SpanKind.CONSUMER, attributes);
-    if (queueMillis >= 0 && operation.span().isRecording()) {
-      operation.span().setAttribute(QUEUE_TIME_MS, queueMillis);
-    }
     active.incrementAndGet();
     return new Process(operation, system, destination);
   }
@@ -285,7 +301,9 @@ public final class MessagingHandler {
                   .build(),
               producer,
               startNanos);
-      operations.end(operation, error, error != null, error == null ? null : error.getClass().getName(), null, null);
+      operations.end(operation, error, error != null, error == null ? null : error.getClass().getName(),
+          timer(CLIENT_OPERATION_DURATION, CLIENT_OPERATION_HELP, system, destination, "receive", "receive", error),
+          null);
     } catch (RuntimeException ignored) {
       // never fail the receive because of observability
     }
@@ -316,8 +334,7 @@ public final class MessagingHandler {
         negativeCounter(system, destination).increment();
         return -1;
       }
-      Timer timer = timer("messaging.queue.time", "How long a message stayed in the queue", system, destination,
-          "receive", "success");
+      Timer timer = queueTimer(system, destination);
       timer.record(millis, TimeUnit.MILLISECONDS);
       return millis;
     } catch (RuntimeException malformed) {
@@ -423,26 +440,53 @@ public final class MessagingHandler {
           error,
           error != null,
           error == null ? null : error.getClass().getName(),
-          timer("messaging.process.duration", "How long processing a message took", process.system,
-              process.destination, "process", error == null ? "success" : "failure"),
+          timer(PROCESS_DURATION, "How long processing a message took", process.system,
+              process.destination, "process", "process", error),
           logLine);
     } catch (RuntimeException e) {
       process.operation.span().end();
     }
   }
 
+  /**
+   * The timer of one operation outcome, tagged as OpenTelemetry's messaging metrics are
+   * ({@code messaging.system}, {@code messaging.destination.name}, {@code messaging.operation.type},
+   * {@code messaging.operation.name}, {@code error.type}: the exception's class, empty when the operation
+   * succeeded, which Prometheus reads as absent) and with obs4j's {@code outcome} ({@code success} or
+   * {@code failure}) as every obs4j timer has.
+   */
   private Timer timer(
-      String name, String description, String system, String destination, String operation, String outcome) {
+      String name, String description, String system, String destination, String operationType,
+      String operationName, @Nullable Throwable error) {
+    String errorType = error == null ? "" : error.getClass().getName();
     return meters.get(
-        MeterKey.of(name, system, destination, operation, outcome), // name: one of the constant meter names
+        MeterKey.of(name, system, destination, operationType, operationName, errorType), // name: a constant
         key ->
             Timer.builder(name)
                 .description(description)
                 .tags(Tags.of(
                     "messaging.system", key.tag(0),
                     "messaging.destination.name", key.tag(1),
-                    "messaging.operation.name", key.tag(2),
-                    "outcome", key.tag(3)))
+                    "messaging.operation.type", key.tag(2),
+                    "messaging.operation.name", key.tag(3),
+                    "error.type", key.tag(4),
+                    "outcome", key.tag(4).isEmpty() ? "success" : "failure"))
+                .publishPercentileHistogram()
+                .register(registry()));
+  }
+
+  /** {@value #QUEUE_TIME}, tagged as it always was (its operation is the receive, its outcome success). */
+  private Timer queueTimer(String system, String destination) {
+    return meters.get(
+        MeterKey.of(QUEUE_TIME, system, destination),
+        key ->
+            Timer.builder(QUEUE_TIME)
+                .description("How long a message stayed in the queue")
+                .tags(Tags.of(
+                    "messaging.system", key.tag(0),
+                    "messaging.destination.name", key.tag(1),
+                    "messaging.operation.name", "receive",
+                    "outcome", "success"))
                 .publishPercentileHistogram()
                 .register(registry()));
   }

@@ -12,18 +12,20 @@ import java.util.Objects;
  * {@link #handler()} is the shared producer/consumer handling the adapters use.
  *
  * <ul>
+ *   <li>{@code messaging.client.operation.duration} (OpenTelemetry's): how long a send took (until the broker
+ *       acknowledged, or until the send returned for fire-and-forget), a receive ({@code basicGet}) or a
+ *       settle; with {@code messaging.operation.type="send"} its count is the enqueue rate, and its failures
+ *       ({@code error.type} set, {@code outcome=failure}) the enqueue errors;
  *   <li>{@code messaging.queue.time}: how long a message stayed in the queue (receive time minus the enqueue
  *       time stamped into its headers at publish, or the broker's own timestamp where it has one);
- *   <li>{@code messaging.publish.duration}: how long enqueueing took (until the broker acknowledged, or until
- *       the send returned for fire-and-forget); its count is the enqueue rate, {@code outcome=failure} the
- *       enqueue errors;
- *   <li>{@code messaging.process.duration}: consumer processing time and errors;
+ *   <li>{@code messaging.process.duration} (OpenTelemetry's): consumer processing time and errors;
  *   <li>{@code messaging.process.active}: messages being processed now; {@code messaging.receive.untraced}:
  *       messages that arrived without (or with malformed) trace headers.
  * </ul>
  *
  * Tags: {@code messaging.system}, {@code messaging.destination.name} (the queue or topic, never an id),
- * {@code messaging.operation.name}, {@code outcome}; exemplars link them to the traces.
+ * {@code messaging.operation.type}, {@code messaging.operation.name}, {@code error.type} (empty on success)
+ * and {@code outcome}; exemplars link them to the traces.
  *
  * <pre>{@code
  * ObsMessaging messaging = ObsMessaging.create(obs);

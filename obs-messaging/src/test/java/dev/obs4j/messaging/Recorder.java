@@ -87,6 +87,13 @@ public final class Recorder implements AutoCloseable {
     return timer == null ? 0 : timer.count();
   }
 
+  /** Sends (publishes) counted in messaging.client.operation.duration with {@code outcome}. */
+  public long sends(String system, String destination, String outcome) {
+    Timer timer = obs.meterRegistry().find(MessagingHandler.CLIENT_OPERATION_DURATION).tags("messaging.system", system,
+        "messaging.destination.name", destination, "messaging.operation.type", "send", "outcome", outcome).timer();
+    return timer == null ? 0 : timer.count();
+  }
+
   public double untraced(String system, String destination) {
     Counter counter = obs.meterRegistry().find("messaging.receive.untraced")
         .tags("messaging.system", system, "messaging.destination.name", destination).counter();

@@ -82,12 +82,15 @@ class InJvmQueueDocTest {
       assertThat(refused.getAttributes().get(AttributeKey.stringKey("error.type")))
           .isEqualTo("dev.obs4j.messaging.queue.TracedQueue$QueueFullException");
       assertThat(Docs.scrape(obs))
-          .contains("messaging_publish_duration_seconds_count{messaging_destination_name=\"tiny\","
-              + "messaging_operation_name=\"publish\",messaging_system=\"jvm_queue\",outcome=\"failure\",service=\"orders\"} 1")
+          .contains("messaging_client_operation_duration_seconds_count{error_type="
+              + "\"dev.obs4j.messaging.queue.TracedQueue$QueueFullException\",messaging_destination_name=\"tiny\","
+              + "messaging_operation_name=\"publish\",messaging_operation_type=\"send\",messaging_system=\"jvm_queue\","
+              + "outcome=\"failure\",service=\"orders\"} 1")
           .contains("messaging_queue_time_seconds_count{messaging_destination_name=\"orders\","
               + "messaging_operation_name=\"receive\",messaging_system=\"jvm_queue\",outcome=\"success\",service=\"orders\"} 1")
-          .contains("messaging_process_duration_seconds_count{messaging_destination_name=\"orders\","
-              + "messaging_operation_name=\"process\",messaging_system=\"jvm_queue\",outcome=\"success\",service=\"orders\"} 1");
+          .contains("messaging_process_duration_seconds_count{error_type=\"\",messaging_destination_name=\"orders\","
+              + "messaging_operation_name=\"process\",messaging_operation_type=\"process\",messaging_system=\"jvm_queue\","
+              + "outcome=\"success\",service=\"orders\"} 1");
     }
   }
 

@@ -102,10 +102,12 @@ class KafkaDocTest {
           .as("queue time once, at poll, not again in process")
           .contains("messaging_queue_time_seconds_count{messaging_destination_name=\"orders\",messaging_operation_name="
               + "\"receive\",messaging_system=\"kafka\",outcome=\"success\",service=\"orders\"} 1")
-          .contains("messaging_publish_duration_seconds_count{messaging_destination_name=\"orders\",messaging_operation_name="
-              + "\"publish\",messaging_system=\"kafka\",outcome=\"success\",service=\"orders\"} 1")
-          .contains("messaging_process_duration_seconds_count{messaging_destination_name=\"orders\",messaging_operation_name="
-              + "\"process\",messaging_system=\"kafka\",outcome=\"success\",service=\"orders\"} 1");
+          .contains("messaging_client_operation_duration_seconds_count{error_type=\"\",messaging_destination_name="
+              + "\"orders\",messaging_operation_name=\"publish\",messaging_operation_type=\"send\",messaging_system="
+              + "\"kafka\",outcome=\"success\",service=\"orders\"} 1")
+          .contains("messaging_process_duration_seconds_count{error_type=\"\",messaging_destination_name=\"orders\","
+              + "messaging_operation_name=\"process\",messaging_operation_type=\"process\",messaging_system=\"kafka\","
+              + "outcome=\"success\",service=\"orders\"} 1");
       double waited = obs.meterRegistry().get("messaging.queue.time").tag("messaging.system", "kafka").timer()
           .max(java.util.concurrent.TimeUnit.MILLISECONDS);
       assertThat(waited).isGreaterThanOrEqualTo(45);
@@ -138,8 +140,9 @@ class KafkaDocTest {
       kafka.process(bare, r -> { });
       assertThat(Docs.span(spans, "process orders").getParentSpanContext().isValid()).as("a new trace").isFalse();
       assertThat(Docs.scrape(obs))
-          .contains("messaging_publish_duration_seconds_count{messaging_destination_name=\"orders\",messaging_operation_name="
-              + "\"publish\",messaging_system=\"kafka\",outcome=\"failure\",service=\"orders\"} 1")
+          .containsPattern("messaging_client_operation_duration_seconds_count\\{error_type=\"[^\"]+\","
+              + "messaging_destination_name=\"orders\",messaging_operation_name=\"publish\",messaging_operation_type="
+              + "\"send\",messaging_system=\"kafka\",outcome=\"failure\",service=\"orders\"\\} 1")
           .contains("messaging_receive_untraced_total{messaging_destination_name=\"orders\",messaging_system=\"kafka\","
               + "service=\"orders\"} 1.0");
     }

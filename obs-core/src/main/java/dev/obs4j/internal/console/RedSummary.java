@@ -47,7 +47,8 @@ final class RedSummary {
         + "<th>per second since start</th><th>enqueue errors</th><th>queue time p50</th><th>p95</th><th>p99</th></tr>");
     Map<String, List<Timer>> queues = group(registry.find("messaging.queue.time").timers(),
         t -> t.getId().getTag("messaging.system") + " " + t.getId().getTag("messaging.destination.name"));
-    Map<String, List<Timer>> publishes = group(registry.find("messaging.publish.duration").timers(),
+    Map<String, List<Timer>> publishes = group(
+        registry.find("messaging.client.operation.duration").tag("messaging.operation.type", "send").timers(),
         t -> t.getId().getTag("messaging.system") + " " + t.getId().getTag("messaging.destination.name"));
     queues.forEach((queue, timers) -> {
       List<Timer> published = publishes.getOrDefault(queue, List.of());

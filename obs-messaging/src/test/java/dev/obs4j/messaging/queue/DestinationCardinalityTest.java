@@ -6,6 +6,7 @@ package dev.obs4j.messaging.queue;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.obs4j.messaging.MessagingHandler;
 import dev.obs4j.messaging.Recorder;
 import dev.obs4j.metrics.CardinalityGuard;
 import io.micrometer.core.instrument.Meter;
@@ -39,7 +40,7 @@ class DestinationCardinalityTest {
       }
 
       // Each messaging meter keeps the first LIMIT names and OTHER, whatever came after.
-      for (String name : List.of("messaging.publish.duration", "messaging.queue.time", "messaging.process.duration")) {
+      for (String name : List.of(MessagingHandler.CLIENT_OPERATION_DURATION, MessagingHandler.QUEUE_TIME, MessagingHandler.PROCESS_DURATION)) {
         List<Timer> timers = List.copyOf(service.obs.meterRegistry().find(name).timers());
         Set<String> destinations = timers.stream()
             .map(t -> t.getId().getTag("messaging.destination.name")).collect(Collectors.toSet());

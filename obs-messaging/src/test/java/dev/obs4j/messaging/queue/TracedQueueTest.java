@@ -47,8 +47,8 @@ class TracedQueueTest {
       Timer queueTime = service.timer("messaging.queue.time", SYSTEM, "orders", "success");
       assertThat(queueTime.count()).isEqualTo(1);
       assertThat(queueTime.max(TimeUnit.MILLISECONDS)).isGreaterThanOrEqualTo(500);
-      assertThat(service.count("messaging.publish.duration", SYSTEM, "orders", "success")).isEqualTo(1);
-      assertThat(service.count("messaging.publish.duration", SYSTEM, "orders", "failure")).isZero();
+      assertThat(service.sends(SYSTEM, "orders", "success")).isEqualTo(1);
+      assertThat(service.sends(SYSTEM, "orders", "failure")).isZero();
       assertThat(service.count("messaging.process.duration", SYSTEM, "orders", "success")).isEqualTo(1);
       SpanData consumer = service.await(SpanKind.CONSUMER, 1).get(0);
       assertThat(consumer.getAttributes().get(AttributeKey.longKey("messaging.queue.time_ms"))).isNull();
@@ -65,8 +65,8 @@ class TracedQueueTest {
       long start = System.nanoTime();
       assertThat(queue.publish("b", Duration.ofMillis(100))).isFalse();
       assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(2000);
-      assertThat(service.count("messaging.publish.duration", SYSTEM, "small", "success")).isEqualTo(1);
-      assertThat(service.count("messaging.publish.duration", SYSTEM, "small", "failure")).isEqualTo(1);
+      assertThat(service.sends(SYSTEM, "small", "success")).isEqualTo(1);
+      assertThat(service.sends(SYSTEM, "small", "failure")).isEqualTo(1);
       List<SpanData> producers = service.await(SpanKind.PRODUCER, 2);
       assertThat(producers).filteredOn(s -> s.getStatus().getStatusCode() == StatusCode.ERROR).singleElement()
           .satisfies(s -> assertThat(s.getAttributes().get(AttributeKey.stringKey("error.type"))).endsWith("QueueFullException"));

@@ -160,9 +160,9 @@ class RabbitConfirmTest {
       assertThat(lost.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
       assertThat(lost.getStatus().getDescription()).contains("NO_ROUTE");
       assertThat(kept.getStatus().getStatusCode()).isEqualTo(StatusCode.UNSET);
-      assertThat(service.count("messaging.publish.duration", SYSTEM, "lost-x", "failure")).isEqualTo(1);
-      assertThat(service.count("messaging.publish.duration", SYSTEM, "lost-x", "success")).isZero();
-      assertThat(service.count("messaging.publish.duration", SYSTEM, "orders-x", "success")).isEqualTo(1);
+      assertThat(service.sends(SYSTEM, "lost-x", "failure")).isEqualTo(1);
+      assertThat(service.sends(SYSTEM, "lost-x", "success")).isZero();
+      assertThat(service.sends(SYSTEM, "orders-x", "success")).isEqualTo(1);
       assertThat(((TracedChannel) channel).pendingConfirms()).isZero();
       channel.close();
     }

@@ -64,7 +64,7 @@ class RabbitTest {
         Timer queueTime = service.timer("messaging.queue.time", SYSTEM, "orders", "success");
         assertThat(queueTime.count()).isEqualTo(1);
         assertThat(queueTime.max(TimeUnit.MILLISECONDS)).isGreaterThanOrEqualTo(500);
-        assertThat(service.count("messaging.publish.duration", SYSTEM, "orders", "success")).isEqualTo(1);
+        assertThat(service.sends(SYSTEM, "orders", "success")).isEqualTo(1);
         assertThat(service.count("messaging.process.duration", SYSTEM, "orders", "success")).isEqualTo(1);
 
         // A message as a jaeger-client service publishes it: uber-trace-id and uberctx- baggage headers,
@@ -118,7 +118,7 @@ class RabbitTest {
         assertThatThrownBy(() -> channel.basicPublish("", "orders", null, "order-2".getBytes(StandardCharsets.UTF_8)))
             .isInstanceOf(com.rabbitmq.client.AlreadyClosedException.class);
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(2000);
-        assertThat(service.count("messaging.publish.duration", SYSTEM, "orders", "failure")).isEqualTo(1);
+        assertThat(service.sends(SYSTEM, "orders", "failure")).isEqualTo(1);
         assertThat(service.spans.getFinishedSpanItems()).filteredOn(s -> s.getKind() == SpanKind.PRODUCER
             && s.getStatus().getStatusCode() == StatusCode.ERROR).hasSize(1);
       } finally {
