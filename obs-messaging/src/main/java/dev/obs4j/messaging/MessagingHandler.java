@@ -236,20 +236,16 @@ public final class MessagingHandler {
     if (recordQueueTime) {
       queueMillis = queueTime(system, destination, brokerTimestampMillis, getter, carrier);
     }
-    Attributes base =
-        queueMillis >= 0
-            ? Attributes.of(
-                SYSTEM, system,
-                DESTINATION, destination,
-                OPERATION_TYPE, "process",
-                OPERATION_NAME, "process",
-                QUEUE_TIME_MS, queueMillis) // at the start, with the others, so that samplers see it
-            : Attributes.of(
-                SYSTEM, system,
-                DESTINATION, destination,
-                OPERATION_TYPE, "process",
-                OPERATION_NAME, "process");
-    Attributes attributes = withExtra(base, extra);
+    AttributesBuilder builder =
+        Attributes.builder()
+            .put(SYSTEM, system)
+            .put(DESTINATION, destination)
+            .put(OPERATION_TYPE, "process")
+            .put(OPERATION_NAME, "process");
+    if (queueMillis >= 0) {
+      builder.put(QUEUE_TIME_MS, queueMillis); // at the start, with the others, so that samplers see it
+    }
+    Attributes attributes = builder.putAll(extra).build();
     // A linked consumer starts a trace of its own (no parent span) but keeps the rest of what came with the
     // message: its baggage, so the business fields reach the span, the log lines and downstream calls.
     Operation operation =
