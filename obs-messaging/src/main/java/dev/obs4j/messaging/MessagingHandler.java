@@ -339,11 +339,13 @@ public final class MessagingHandler {
   }
 
   /**
-   * Records one receive call that returned {@code messages} (a Kafka poll, say): a CONSUMER span named
+   * Records one receive call that returned {@code messages} (a Kafka poll, say), begun at {@code startNanos}
+   * ({@link System#nanoTime()} before the call): its duration in {@value #CLIENT_OPERATION_DURATION} with
+   * {@code messaging.operation.type=receive}, and, with {@code span}, a CONSUMER span named
    * {@code "<operationName> <destination>"} (just the operation when the messages came from several
-   * destinations: {@code destination} null), from {@code start} to now, under the current context, with
-   * {@code messaging.operation.type=receive}, {@code messaging.batch.message_count} and a link to each
-   * message's producer span (the tracer's link limit applies). Call it only when messages came back.
+   * destinations: {@code destination} null) from then to now, under the current context, with
+   * {@code messaging.batch.message_count} and a link to each message's producer span (the tracer's link limit
+   * applies). Call it only when messages came back.
    */
   public <C> void recordReceive(
       String system,
@@ -351,9 +353,18 @@ public final class MessagingHandler {
       @Nullable String destination,
       Collection<? extends C> messages,
       HeaderGetter<? super C> getter,
-      Instant start,
-      Attributes extra) {
+      long startNanos,
+      Attributes extra,
+      boolean span) {
     try {
+      Timer timer =
+          timer(CLIENT_OPERATION_DURATION, CLIENT_OPERATION_HELP, system, destination == null ? "" : destination,
+              "receive", operationName, null);
+      long elapsed = Math.max(0, System.nanoTime() - startNanos);
+      if (!span) {
+        timer.record(elapsed, TimeUnit.NANOSECONDS);
+        return;
+      }
       List<SpanContext> producers = new ArrayList<>(messages.size());
       for (C message : messages) {
         SpanContext producer = Span.fromContext(propagation.extract(Context.root(), message, getter)).getSpanContext();
@@ -361,11 +372,13 @@ public final class MessagingHandler {
           producers.add(producer);
         }
       }
+      Instant now = Instant.now();
       SpanBuilder builder =
           tracer
               .spanBuilder(destination == null ? operationName : operationName + " " + destination)
               .setSpanKind(SpanKind.CONSUMER)
-              .setStartTimestamp(start)
+              .setStartTimestamp(
+                  TimeUnit.SECONDS.toNanos(now.getEpochSecond()) + now.getNano() - elapsed, TimeUnit.NANOSECONDS)
               .setAttribute(SYSTEM, system)
               .setAttribute(OPERATION_TYPE, "receive")
               .setAttribute(OPERATION_NAME, operationName)
@@ -375,9 +388,33 @@ public final class MessagingHandler {
         builder.setAttribute(DESTINATION, destination);
       }
       producers.forEach(builder::addLink);
-      builder.startSpan().end();
+      Span receive = builder.startSpan();
+      try (Scope ignored = receive.makeCurrent()) { // current, so the bucket's exemplar links this span
+        timer.record(elapsed, TimeUnit.NANOSECONDS);
+      } finally {
+        receive.end();
+      }
     } catch (RuntimeException ignored) {
       // never fail the poll because of observability
+    }
+  }
+
+  /**
+   * Records one settle call begun at {@code startNanos} ({@link System#nanoTime()} before the call): an
+   * acknowledgement, a negative one or a rejection ({@code operationName} {@code ack}, {@code nack},
+   * {@code reject}) or an offset commit ({@code commit}), for messages of {@code destination} (null when
+   * unknown or several), in {@value #CLIENT_OPERATION_DURATION} with {@code messaging.operation.type=settle}
+   * and the failure's {@code error.type}. No span: OpenTelemetry's instrumentation of these clients records
+   * none, and a span per acknowledgement would double the spans of every consumer.
+   */
+  public void settled(
+      String system, @Nullable String destination, String operationName, long startNanos, @Nullable Throwable error) {
+    try {
+      timer(CLIENT_OPERATION_DURATION, CLIENT_OPERATION_HELP, system, destination == null ? "" : destination,
+          "settle", operationName, error)
+          .record(Math.max(0, System.nanoTime() - startNanos), TimeUnit.NANOSECONDS);
+    } catch (RuntimeException ignored) {
+      // never fail the acknowledgement because of observability
     }
   }
 

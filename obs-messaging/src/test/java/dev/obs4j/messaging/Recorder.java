@@ -94,6 +94,17 @@ public final class Recorder implements AutoCloseable {
     return timer == null ? 0 : timer.count();
   }
 
+  /**
+   * Operations of {@code type} ({@code send}, {@code receive}, {@code settle}) named {@code name} counted in
+   * messaging.client.operation.duration for {@code destination} ("" for none) with {@code outcome}.
+   */
+  public long operations(String system, String destination, String type, String name, String outcome) {
+    Timer timer = obs.meterRegistry().find(MessagingHandler.CLIENT_OPERATION_DURATION).tags("messaging.system", system,
+        "messaging.destination.name", destination, "messaging.operation.type", type,
+        "messaging.operation.name", name, "outcome", outcome).timer();
+    return timer == null ? 0 : timer.count();
+  }
+
   public double untraced(String system, String destination) {
     Counter counter = obs.meterRegistry().find("messaging.receive.untraced")
         .tags("messaging.system", system, "messaging.destination.name", destination).counter();

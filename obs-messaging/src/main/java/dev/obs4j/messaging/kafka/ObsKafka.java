@@ -12,7 +12,6 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -156,25 +155,35 @@ public final class ObsKafka {
   }
 
   /** What a wrapped consumer's poll returned, {@code start} being when the poll began. */
-  void polled(ConsumerRecords<?, ?> records, ConsumerInfo consumer, @Nullable Instant start) {
-    List<Headers> headers = start == null ? null : new ArrayList<>(records.count());
+  void polled(ConsumerRecords<?, ?> records, ConsumerInfo consumer, long startNanos) {
+    List<Headers> headers = receiveSpans ? new ArrayList<>(records.count()) : List.of();
     for (ConsumerRecord<?, ?> record : records) {
       handler.queueTime(SYSTEM, record.topic(), queueTimestamp(record), HEADERS, record.headers());
       polled.put(record, consumer);
-      if (headers != null) {
+      if (receiveSpans) {
         headers.add(record.headers());
       }
     }
-    if (headers != null && !headers.isEmpty()) {
-      Set<TopicPartition> partitions = records.partitions();
-      String topic = partitions.stream().map(TopicPartition::topic).distinct().count() == 1
-          ? partitions.iterator().next().topic() : null;
-      handler.recordReceive(SYSTEM, "poll", topic, headers, HEADERS, start, consumer.attributes());
-    }
+    handler.recordReceive(SYSTEM, "poll", topic(records.partitions()), headers, HEADERS, startNanos,
+        consumer.attributes(), receiveSpans);
   }
 
-  boolean receiveSpans() {
-    return receiveSpans;
+  /** The one topic of {@code partitions}, or null when they span several (or none). */
+  static @Nullable String topic(Collection<TopicPartition> partitions) {
+    String topic = null;
+    for (TopicPartition partition : partitions) {
+      if (topic == null) {
+        topic = partition.topic();
+      } else if (!topic.equals(partition.topic())) {
+        return null;
+      }
+    }
+    return topic;
+  }
+
+  /** Records an offset commit begun at {@code startNanos} as a settle operation. */
+  void committed(Collection<TopicPartition> partitions, long startNanos, @Nullable Throwable error) {
+    handler.settled(SYSTEM, topic(partitions), "commit", startNanos, error);
   }
 
   /**

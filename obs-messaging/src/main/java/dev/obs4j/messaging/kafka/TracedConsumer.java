@@ -5,7 +5,6 @@
 package dev.obs4j.messaging.kafka;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -48,7 +47,7 @@ final class TracedConsumer<K, V> implements Consumer<K, V> {
 
   @Override
   public ConsumerRecords<K, V> poll(Duration timeout) {
-    Instant start = kafka.receiveSpans() ? Instant.now() : null;
+    long start = System.nanoTime();
     ConsumerRecords<K, V> records = delegate.poll(timeout);
     if (!records.isEmpty()) {
       try {
@@ -119,37 +118,71 @@ final class TracedConsumer<K, V> implements Consumer<K, V> {
 
   @Override
   public void commitAsync() {
-    delegate.commitAsync();
+    commitAsync((OffsetCommitCallback) null);
   }
 
   @Override
   public void commitAsync(Map<TopicPartition, OffsetAndMetadata> p0, OffsetCommitCallback p1) {
-    delegate.commitAsync(p0, p1);
+    delegate.commitAsync(p0, timed(p1));
   }
 
   @Override
-  public void commitAsync(OffsetCommitCallback p0) {
-    delegate.commitAsync(p0);
+  public void commitAsync(@Nullable OffsetCommitCallback p0) {
+    delegate.commitAsync(timed(p0));
   }
 
   @Override
   public void commitSync() {
-    delegate.commitSync();
+    commitSync(() -> delegate.commitSync(), null);
   }
 
   @Override
   public void commitSync(Duration p0) {
-    delegate.commitSync(p0);
+    commitSync(() -> delegate.commitSync(p0), null);
   }
 
   @Override
   public void commitSync(Map<TopicPartition, OffsetAndMetadata> p0, Duration p1) {
-    delegate.commitSync(p0, p1);
+    commitSync(() -> delegate.commitSync(p0, p1), p0.keySet());
   }
 
   @Override
   public void commitSync(Map<TopicPartition, OffsetAndMetadata> p0) {
-    delegate.commitSync(p0);
+    commitSync(() -> delegate.commitSync(p0), p0.keySet());
+  }
+
+  /**
+   * Runs one synchronous commit and records it as a settle operation, for the topic of {@code partitions} (the
+   * consumer's assignment when the commit names none: it commits the consumed offsets of every one).
+   */
+  private void commitSync(Runnable commit, @Nullable Collection<TopicPartition> partitions) {
+    long start = System.nanoTime();
+    try {
+      commit.run();
+    } catch (RuntimeException e) {
+      committed(partitions, start, e);
+      throw e;
+    }
+    committed(partitions, start, null);
+  }
+
+  /** The callback, wrapped so that the commit is recorded when the broker answers, then run as it was. */
+  private OffsetCommitCallback timed(@Nullable OffsetCommitCallback callback) {
+    long start = System.nanoTime();
+    return (offsets, exception) -> {
+      committed(offsets == null ? null : offsets.keySet(), start, exception);
+      if (callback != null) {
+        callback.onComplete(offsets, exception);
+      }
+    };
+  }
+
+  private void committed(@Nullable Collection<TopicPartition> partitions, long start, @Nullable Exception error) {
+    try {
+      kafka.committed(partitions != null ? partitions : delegate.assignment(), start, error);
+    } catch (RuntimeException ignored) {
+      // never fail the commit because of observability
+    }
   }
 
   @Override

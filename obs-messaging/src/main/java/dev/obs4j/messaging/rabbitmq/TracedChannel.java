@@ -27,6 +27,8 @@ import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.context.Scope;
 import java.io.IOException;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentNavigableMap;
@@ -54,6 +56,13 @@ final class TracedChannel implements Channel {
   private final ConfirmListener confirms;
   private final ReturnListener returns = this::returned;
   private final Peer peer = new Peer();
+  /**
+   * The destination of each delivery not yet settled, by delivery tag (ascending, as the broker numbers them on a
+   * channel), so that an ack, nack or reject is counted under its queue. Bounded: past this many the oldest is
+   * forgotten (deliveries of auto-ack consumers are never settled) and its settle counts under no destination.
+   */
+  private final Map<Long, String> unsettled = new LinkedHashMap<>();
+  private static final int MAX_UNSETTLED = 1_024;
 
   TracedChannel(Channel delegate, MessagingHandler handler) {
     this.delegate = delegate;
@@ -95,6 +104,13 @@ final class TracedChannel implements Channel {
       this.identity = identity;
       this.exchange = exchange;
       this.routingKey = routingKey;
+    }
+  }
+
+  /** Deliveries whose queue is kept until they are settled. */
+  int unsettledCount() {
+    synchronized (unsettled) {
+      return unsettled.size();
     }
   }
 
@@ -218,17 +234,85 @@ final class TracedChannel implements Channel {
   }
 
   private Consumer consumer(String queue, Consumer consumer) {
-    return consumer instanceof TracedConsumer ? consumer : new TracedConsumer(consumer, handler, queue, this::peer);
+    return consumer instanceof TracedConsumer ? consumer : new TracedConsumer(consumer, handler, queue, this);
   }
 
   private DeliverCallback deliver(String queue, DeliverCallback callback) {
-    return (consumerTag, delivery) ->
-        ObsRabbit.process(handler, queue, peer(), delivery.getEnvelope(), delivery.getProperties(),
-            () -> callback.handle(consumerTag, delivery));
+    return (consumerTag, delivery) -> {
+      delivered(delivery.getEnvelope(), queue);
+      ObsRabbit.process(handler, queue, peer(), delivery.getEnvelope(), delivery.getProperties(),
+          () -> callback.handle(consumerTag, delivery));
+    };
   }
 
-  private Attributes peer() {
+  Attributes peer() {
     return peer.of(delegate);
+  }
+
+  /** Remembers the queue of a delivery until it is settled (or forgotten, past {@link #MAX_UNSETTLED}). */
+  void delivered(@Nullable Envelope envelope, String queue) {
+    if (envelope == null) {
+      return;
+    }
+    synchronized (unsettled) {
+      unsettled.put(envelope.getDeliveryTag(), ObsRabbit.queueDestination(queue));
+      if (unsettled.size() > MAX_UNSETTLED) {
+        Iterator<Long> oldest = unsettled.keySet().iterator();
+        oldest.next();
+        oldest.remove();
+      }
+    }
+  }
+
+  /**
+   * Forgets the deliveries one settle call covers ({@code tag}, or with {@code multiple} every one up to it; tag 0
+   * with {@code multiple}: all) and returns their destination, or null when unknown or several.
+   */
+  private @Nullable String settling(long tag, boolean multiple) {
+    synchronized (unsettled) {
+      if (!multiple) {
+        return unsettled.remove(tag);
+      }
+      String destination = null;
+      boolean several = false;
+      for (Iterator<Map.Entry<Long, String>> it = unsettled.entrySet().iterator(); it.hasNext(); ) {
+        Map.Entry<Long, String> entry = it.next();
+        if (tag != 0 && entry.getKey() > tag) {
+          break; // tags ascend in insertion order
+        }
+        if (destination == null) {
+          destination = entry.getValue();
+        } else if (!destination.equals(entry.getValue())) {
+          several = true;
+        }
+        it.remove();
+      }
+      return several ? null : destination;
+    }
+  }
+
+  /** An acknowledgement call on the delegate. */
+  @FunctionalInterface
+  private interface SettleCall {
+    void run() throws IOException;
+  }
+
+  /** Runs one ack, nack or reject and records it as a settle operation of its deliveries' queue. */
+  private void settle(String operation, long tag, boolean multiple, SettleCall call) throws IOException {
+    long start = System.nanoTime();
+    String destination = null;
+    try {
+      destination = settling(tag, multiple);
+    } catch (RuntimeException ignored) {
+      // counted without a destination
+    }
+    try {
+      call.run();
+    } catch (IOException | RuntimeException e) {
+      handler.settled(ObsRabbit.SYSTEM, destination, operation, start, e);
+      throw e;
+    }
+    handler.settled(ObsRabbit.SYSTEM, destination, operation, start, null);
   }
 
   /** The broker returned a mandatory message it could not route (basic.return), e.g. 312 NO_ROUTE. */
@@ -296,7 +380,7 @@ final class TracedChannel implements Channel {
 
   @Override
   public void basicAck(long p0, boolean p1) throws IOException {
-    delegate.basicAck(p0, p1);
+    settle("ack", p0, p1, () -> delegate.basicAck(p0, p1));
   }
 
   @Override
@@ -315,6 +399,9 @@ final class TracedChannel implements Channel {
       throw e;
     }
     if (response != null) { // an empty queue: nothing received, no span (as OpenTelemetry does)
+      if (!autoAck) {
+        delivered(response.getEnvelope(), queue);
+      }
       ObsRabbit.received(handler, queue, peer(), start, response, null);
     }
     return response;
@@ -322,7 +409,7 @@ final class TracedChannel implements Channel {
 
   @Override
   public void basicNack(long p0, boolean p1, boolean p2) throws IOException {
-    delegate.basicNack(p0, p1, p2);
+    settle("nack", p0, p1, () -> delegate.basicNack(p0, p1, p2));
   }
 
   @Override
@@ -352,7 +439,7 @@ final class TracedChannel implements Channel {
 
   @Override
   public void basicReject(long p0, boolean p1) throws IOException {
-    delegate.basicReject(p0, p1);
+    settle("reject", p0, false, () -> delegate.basicReject(p0, p1));
   }
 
   @Override

@@ -9,28 +9,28 @@ import com.rabbitmq.client.Consumer;
 import com.rabbitmq.client.Envelope;
 import com.rabbitmq.client.ShutdownSignalException;
 import dev.obs4j.messaging.MessagingHandler;
-import io.opentelemetry.api.common.Attributes;
 import java.io.IOException;
-import java.util.function.Supplier;
 
 /** A RabbitMQ {@link Consumer} whose deliveries are each handled in a CONSUMER span. */
 final class TracedConsumer implements Consumer {
   private final Consumer delegate;
   private final MessagingHandler handler;
   private final String queue;
-  private final Supplier<Attributes> peer;
+  private final TracedChannel channel;
 
-  TracedConsumer(Consumer delegate, MessagingHandler handler, String queue, Supplier<Attributes> peer) {
+  TracedConsumer(Consumer delegate, MessagingHandler handler, String queue, TracedChannel channel) {
     this.delegate = delegate;
     this.handler = handler;
     this.queue = queue;
-    this.peer = peer;
+    this.channel = channel;
   }
 
   @Override
   public void handleDelivery(String consumerTag, Envelope envelope, AMQP.BasicProperties properties, byte[] body)
       throws IOException {
-    ObsRabbit.process(handler, queue, peer.get(), envelope, properties, () -> delegate.handleDelivery(consumerTag, envelope, properties, body));
+    channel.delivered(envelope, queue);
+    ObsRabbit.process(handler, queue, channel.peer(), envelope, properties,
+        () -> delegate.handleDelivery(consumerTag, envelope, properties, body));
   }
 
   @Override

@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.obs4j.ObsContext;
 import dev.obs4j.instrument.Operation;
 import dev.obs4j.instrument.Operations;
+import dev.obs4j.messaging.MessagingHandler;
 import dev.obs4j.messaging.Recorder;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
@@ -493,6 +494,9 @@ class KafkaTest {
           .containsExactlyInAnyOrderElementsOf(
               publishes.stream().map(p -> p.getTraceId() + "/" + p.getSpanId()).toList());
       assertThat(publishes).extracting(SpanData::getTraceId).containsExactlyInAnyOrderElementsOf(producerTraces);
+      assertThat(service.operations("kafka", "batched", "receive", "poll", "success"))
+          .as("each poll that returned records is timed as a receive")
+          .isEqualTo(nonEmptyPolls[0]);
     }
   }
 
@@ -506,6 +510,40 @@ class KafkaTest {
         assertThat(pollAll(consumer, 1)).hasSize(1);
       }
       assertThat(service.spans.getFinishedSpanItems()).isEmpty();
+      assertThat(service.operations("kafka", "quiet", "receive", "poll", "success"))
+          .as("the poll is timed without a span").isEqualTo(1);
+    }
+  }
+
+  // Issue 27: offset commits are settle operations (messaging.operation.type=settle, messaging.operation.name=commit).
+  @Test
+  void commits_areSettleOperations_syncAndAsync_andAFailedCommitCountsItsErrorType() throws Exception {
+    try (Recorder service = new Recorder("settling"); Producer<String, String> raw = rawProducer()) {
+      raw.send(new ProducerRecord<>("settled", "o-1", "order-1")).get(30, TimeUnit.SECONDS);
+      ObsKafka kafka = ObsKafka.create(service.messaging);
+      List<Exception> callbacks = new ArrayList<>();
+      try (Consumer<String, String> consumer = kafka.wrap(plainConsumer(shared.bootstrap(), "settled",
+          Map.of(ConsumerConfig.GROUP_ID_CONFIG, "settlers")))) {
+        assertThat(pollAll(consumer, 1)).hasSize(1);
+        consumer.commitSync(); // finds the group's coordinator (an asynchronous commit before that fails, retriable)
+        consumer.commitAsync((offsets, exception) -> callbacks.add(exception == null ? new Exception("ok") : exception));
+        consumer.commitSync(); // runs the pending asynchronous commit's callback first
+      }
+      assertThat(callbacks).as("the application's callback still runs").extracting(Exception::getMessage)
+          .containsExactly("ok");
+      assertThat(service.operations("kafka", "settled", "settle", "commit", "success")).isEqualTo(3);
+
+      try (Consumer<String, String> noGroup = consumer(kafka, shared.bootstrap(), "settled")) {
+        assertThat(pollAll(noGroup, 1)).hasSize(1);
+        assertThatThrownBy(noGroup::commitSync).isInstanceOf(org.apache.kafka.common.errors.InvalidGroupIdException.class);
+      }
+      io.micrometer.core.instrument.Timer failed = service.obs.meterRegistry()
+          .find(MessagingHandler.CLIENT_OPERATION_DURATION)
+          .tags("messaging.operation.type", "settle", "outcome", "failure",
+              "error.type", "org.apache.kafka.common.errors.InvalidGroupIdException")
+          .timer();
+      assertThat(failed).isNotNull();
+      assertThat(failed.count()).isEqualTo(1);
     }
   }
 }

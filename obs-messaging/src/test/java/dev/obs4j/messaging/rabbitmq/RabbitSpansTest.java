@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -109,6 +110,47 @@ class RabbitSpansTest {
       assertThat(failed.getName()).isEqualTo("receive no-such-queue");
       assertThat(failed.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
       assertThat(failed.getAttributes().get(AttributeKey.stringKey("error.type"))).isNotBlank();
+    }
+  }
+
+  // Issue 27: acks, nacks and rejects are settle operations (messaging.operation.type=settle) of their queue.
+  @Test
+  void acksNacksAndRejects_areSettleOperationsOfTheirQueue_andTheTagsKeptAreBounded() throws Exception {
+    try (Recorder service = new Recorder("orders"); Connection connection = factory.newConnection()) {
+      Channel channel = ObsRabbit.create(service.messaging).wrap(connection.createChannel());
+      channel.queueDeclare("settle", false, false, false, null);
+      for (int i = 0; i < 5; i++) {
+        channel.basicPublish("", "settle", null, ("order-" + i).getBytes(StandardCharsets.UTF_8));
+      }
+      long[] tags = new long[5];
+      for (int i = 0; i < 5; i++) {
+        GetResponse response = null;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (response == null && System.nanoTime() < deadline) {
+          response = channel.basicGet("settle", false);
+        }
+        assertThat(response).isNotNull();
+        tags[i] = response.getEnvelope().getDeliveryTag();
+      }
+      channel.basicAck(tags[0], false);
+      channel.basicNack(tags[1], false, false);
+      channel.basicReject(tags[2], false);
+      channel.basicAck(tags[4], true); // settles the fourth and the fifth in one call
+      assertThat(service.operations(SYSTEM, "settle", "settle", "ack", "success")).isEqualTo(2);
+      assertThat(service.operations(SYSTEM, "settle", "settle", "nack", "success")).isEqualTo(1);
+      assertThat(service.operations(SYSTEM, "settle", "settle", "reject", "success")).isEqualTo(1);
+      assertThat(((TracedChannel) channel).unsettledCount()).isZero();
+
+      // An auto-ack consumer's deliveries are never settled: the tags kept for them stay bounded.
+      int count = 1_100;
+      channel.queueDeclare("auto", false, false, false, null);
+      for (int i = 0; i < count; i++) {
+        channel.basicPublish("", "auto", null, new byte[] {1});
+      }
+      CountDownLatch delivered = new CountDownLatch(count);
+      channel.basicConsume("auto", true, (tag, delivery) -> delivered.countDown(), tag -> {});
+      assertThat(delivered.await(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(((TracedChannel) channel).unsettledCount()).isEqualTo(1_024);
     }
   }
 
