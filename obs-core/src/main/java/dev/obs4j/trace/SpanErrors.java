@@ -10,10 +10,13 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.UndeclaredThrowableException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -42,12 +45,21 @@ public final class SpanErrors {
 
   /** Marks {@code span} as failed by {@code error}; never throws. */
   public static void record(Span span, Throwable error) {
+    record(span, error, null);
+  }
+
+  /**
+   * As {@link #record(Span, Throwable)}, with every message that reaches the span (the status description,
+   * the event's message and stack trace) first passed through {@code filter}, such as one that removes the
+   * literals of the statement that failed, then masked; never throws.
+   */
+  public static void record(Span span, Throwable error, @Nullable UnaryOperator<String> filter) {
     try {
       Throwable cause = unwrap(error);
       String message = cause.getMessage();
-      span.setStatus(StatusCode.ERROR, message == null ? "" : Secrets.mask(message)); // never the string "null"
+      span.setStatus(StatusCode.ERROR, message == null ? "" : Secrets.mask(filtered(message, filter)));
       span.setAttribute(ERROR_TYPE, cause.getClass().getName());
-      recordException(span, cause);
+      recordException(span, cause, filter);
     } catch (RuntimeException ignored) {
       // Never fail the caller because of tracing.
     }
@@ -59,9 +71,26 @@ public final class SpanErrors {
    * {@link Secrets#mask}; never throws.
    */
   public static void recordException(Span span, Throwable error) {
+    recordException(span, error, null);
+  }
+
+  /**
+   * As {@link #recordException(Span, Throwable)}, with the event's message and stack trace first passed
+   * through {@code filter}, then masked; never throws.
+   */
+  public static void recordException(Span span, Throwable error, @Nullable UnaryOperator<String> filter) {
     try {
       Throwable cause = unwrap(error);
-      if (MaskedThrowable.holdsSecret(cause)) {
+      if (filter != null) {
+        String message = cause.getMessage();
+        StringWriter trace = new StringWriter();
+        try (PrintWriter writer = new PrintWriter(trace)) {
+          cause.printStackTrace(writer);
+        }
+        span.recordException(cause, Attributes.of(
+            EXCEPTION_MESSAGE, message == null ? "" : Secrets.mask(filter.apply(message)),
+            EXCEPTION_STACKTRACE, Secrets.mask(filter.apply(trace.toString()))));
+      } else if (MaskedThrowable.holdsSecret(cause)) {
         String message = cause.getMessage();
         span.recordException(cause, Attributes.of(
             EXCEPTION_MESSAGE, message == null ? "" : Secrets.mask(message),
@@ -72,6 +101,10 @@ public final class SpanErrors {
     } catch (RuntimeException ignored) {
       // Never fail the caller because of tracing.
     }
+  }
+
+  private static String filtered(String message, @Nullable UnaryOperator<String> filter) {
+    return filter == null ? message : filter.apply(message);
   }
 
   /** Marks {@code span} as failed without an exception, e.g. for an HTTP 500 response. */

@@ -30,6 +30,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -137,11 +138,24 @@ final class JdbcInstrumenter {
    */
   <T> T run(DbInfo db, SqlInfo sql, int batchSize, @Nullable Map<Integer, String> parameters, Call<T> call)
       throws SQLException {
-    return run(db, describe(db, sql, batchSize, parameters), call);
+    return run(db, describe(db, sql, batchSize, parameters), null, null, call);
   }
 
-  /** As {@link #run(DbInfo, SqlInfo, int, Map, Call)}, already described (a prepared statement keeps it). */
-  <T> T run(DbInfo db, Described described, Call<T> call) throws SQLException {
+  /**
+   * As {@link #run(DbInfo, SqlInfo, int, Map, Call)} for the statement {@code raw} as the application wrote it
+   * and its bound {@code values}, which are then taken out of the error message the database may quote them in.
+   */
+  <T> T run(DbInfo db, SqlInfo sql, @Nullable String raw, Object @Nullable [] values, int batchSize,
+      @Nullable Map<Integer, String> parameters, Call<T> call) throws SQLException {
+    return run(db, describe(db, sql, batchSize, parameters), raw, values, call);
+  }
+
+  /**
+   * As {@link #run(DbInfo, SqlInfo, String, Object[], int, Map, Call)}, already described (a prepared statement
+   * keeps it).
+   */
+  <T> T run(DbInfo db, Described described, @Nullable String raw, Object @Nullable [] values, Call<T> call)
+      throws SQLException {
     Operation operation =
         operations.start(Context.current(), described.name(), SpanKind.CLIENT, described.attributes());
     T result = null;
@@ -153,7 +167,7 @@ final class JdbcInstrumenter {
       error = e;
       throw e;
     } finally {
-      end(operation, db, described, result, error);
+      end(operation, db, described, raw, values, result, error);
     }
   }
 
@@ -254,7 +268,8 @@ final class JdbcInstrumenter {
   }
 
   private void end(
-      Operation operation, DbInfo db, Described described, @Nullable Object result, @Nullable Throwable error) {
+      Operation operation, DbInfo db, Described described, @Nullable String raw, Object @Nullable [] values,
+      @Nullable Object result, @Nullable Throwable error) {
     Span span = operation.span();
     String errorType = "";
     try {
@@ -264,10 +279,13 @@ final class JdbcInstrumenter {
       }
       if (error != null) {
         errorType = errorType(error);
-        SpanErrors.record(span, error);
+        // Drivers quote the failing statement and the values they choke on: with sanitizing on, those are
+        // taken out of every message that reaches the span, as they are out of db.query.text.
+        UnaryOperator<String> scrub = sanitize ? m -> SqlSanitizer.scrub(m, raw, values, db.mysqlLike()) : null;
+        SpanErrors.record(span, error, scrub);
         span.setAttribute(SpanErrors.ERROR_TYPE, errorType); // the SQLState where there is one
         if (error instanceof SQLException) {
-          recordSqlError(span, (SQLException) error);
+          recordSqlError(span, (SQLException) error, scrub);
         }
       }
     } catch (RuntimeException ignored) {
@@ -304,7 +322,7 @@ final class JdbcInstrumenter {
    * SQLState and vendor code; for a batch, the update counts the driver did report (rows affected by the
    * statements that ran, how many were reported and how many failed); the chained exceptions as events.
    */
-  private static void recordSqlError(Span span, SQLException e) {
+  private static void recordSqlError(Span span, SQLException e, @Nullable UnaryOperator<String> scrub) {
     if (!span.isRecording()) {
       return;
     }
@@ -328,7 +346,7 @@ final class JdbcInstrumenter {
     }
     SQLException next = e.getNextException();
     for (int i = 0; next != null && next != e && i < MAX_NEXT_EXCEPTIONS; i++) {
-      span.recordException(next);
+      SpanErrors.recordException(span, next, scrub);
       next = next.getNextException();
     }
   }

@@ -22,16 +22,27 @@ class ObsPreparedStatement<S extends PreparedStatement> extends ObsStatement<S> 
   private static final int MAX_PARAMETER_LENGTH = 256;
 
   final SqlInfo sql;
+  /** The text as the application wrote it, whose literals are taken out of an error message that quotes them. */
+  private final String raw;
   private final @Nullable Map<Integer, String> parameters;
+  /**
+   * The bound values (the first {@value #MAX_PARAMETERS}), kept only to take them out of an error message that
+   * quotes them; read when a statement fails, never recorded.
+   */
+  private final Object[] values = new Object[MAX_PARAMETERS];
   private JdbcInstrumenter.@Nullable Described described; // the same for every execution without parameters
 
   ObsPreparedStatement(S delegate, ObsConnection connection, String sql) {
     super(delegate, connection);
     this.sql = connection.instrumenter.prepared(connection.db, sql);
+    this.raw = sql;
     this.parameters = connection.instrumenter.captureParameters() ? new TreeMap<>() : null;
   }
 
   final void param(int index, @Nullable Object value) {
+    if (index >= 1 && index <= MAX_PARAMETERS) {
+      values[index - 1] = value;
+    }
     Map<Integer, String> p = parameters;
     if (p != null && (p.size() < MAX_PARAMETERS || p.containsKey(index))) {
       p.put(index, render(value));
@@ -54,14 +65,14 @@ class ObsPreparedStatement<S extends PreparedStatement> extends ObsStatement<S> 
   private <T> T runPrepared(JdbcInstrumenter.Call<T> call) throws SQLException {
     Map<Integer, String> p = parameters;
     if (p != null && !p.isEmpty()) {
-      return instrumenter.run(connection.db, sql, JdbcInstrumenter.NOT_BATCH, Map.copyOf(p), call);
+      return instrumenter.run(connection.db, sql, raw, values, JdbcInstrumenter.NOT_BATCH, Map.copyOf(p), call);
     }
     JdbcInstrumenter.Described d = described;
     if (d == null) {
       d = instrumenter.describe(connection.db, sql, JdbcInstrumenter.NOT_BATCH, null);
       described = d;
     }
-    return instrumenter.run(connection.db, d, call);
+    return instrumenter.run(connection.db, d, raw, values, call);
   }
 
   @Override
@@ -91,6 +102,17 @@ class ObsPreparedStatement<S extends PreparedStatement> extends ObsStatement<S> 
   }
 
   @Override
+  Object @Nullable [] batchValues() {
+    return values; // the last row's
+  }
+
+  @Override
+  @Nullable String batchRaw() {
+    String statements = super.batchRaw(); // addBatch(String) on a prepared statement adds plain ones
+    return statements == null ? raw : raw + "\n" + statements;
+  }
+
+  @Override
   public void addBatch() throws SQLException {
     delegate.addBatch();
     batchSize++;
@@ -99,6 +121,7 @@ class ObsPreparedStatement<S extends PreparedStatement> extends ObsStatement<S> 
   @Override
   public void clearParameters() throws SQLException {
     delegate.clearParameters();
+    java.util.Arrays.fill(values, null);
     Map<Integer, String> p = parameters;
     if (p != null) {
       p.clear();

@@ -26,6 +26,8 @@ class ObsStatement<S extends Statement> implements Statement {
   private boolean sameOperation;
   private boolean sameCollection;
   private final java.util.Set<String> batchTexts = new java.util.LinkedHashSet<>();
+  /** The batch's statements as written (the driver holds them too), to take their literals out of an error. */
+  private final java.util.List<String> batchRaw = new java.util.ArrayList<>();
   int batchSize;
 
   ObsStatement(S delegate, ObsConnection connection) {
@@ -36,7 +38,7 @@ class ObsStatement<S extends Statement> implements Statement {
 
   final <T> T run(@Nullable String sql, JdbcInstrumenter.Call<T> call) throws SQLException {
     return instrumenter.run(
-        connection.db, instrumenter.statement(connection.db, sql), JdbcInstrumenter.NOT_BATCH, null, call);
+        connection.db, instrumenter.statement(connection.db, sql), sql, null, JdbcInstrumenter.NOT_BATCH, null, call);
   }
 
   /** A result set of this statement, whose {@code getStatement()} is this wrapper. */
@@ -62,6 +64,7 @@ class ObsStatement<S extends Statement> implements Statement {
   void clearBatchState() {
     batch = null;
     batchTexts.clear();
+    batchRaw.clear();
     batchSize = 0;
   }
 
@@ -146,6 +149,7 @@ class ObsStatement<S extends Statement> implements Statement {
     if (batchTexts.size() < MAX_BATCH_TEXTS) {
       batchTexts.add(info.text());
     }
+    batchRaw.add(sql);
     batchSize++;
   }
 
@@ -168,8 +172,20 @@ class ObsStatement<S extends Statement> implements Statement {
   final <T> T runBatch(JdbcInstrumenter.Call<T> call) throws SQLException {
     SqlInfo info = batchInfo();
     int size = batchSize;
+    String raw = batchRaw();
     clearBatchState();
-    return instrumenter.run(connection.db, info == null ? new SqlInfo("", null, null) : info, size, null, call);
+    return instrumenter.run(
+        connection.db, info == null ? new SqlInfo("", null, null) : info, raw, batchValues(), size, null, call);
+  }
+
+  /** A prepared statement's bound values, to take out of an error message; a plain statement has none. */
+  Object @Nullable [] batchValues() {
+    return null;
+  }
+
+  /** The batch's statements as written, one a line (a prepared statement's: its text). */
+  @Nullable String batchRaw() {
+    return batchRaw.isEmpty() ? null : String.join("\n", batchRaw);
   }
 
   @Override

@@ -4,6 +4,8 @@
  */
 package dev.obs4j.jdbc;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -50,7 +52,7 @@ final class SqlSanitizer {
       return new Sanitized(new SqlInfo("", null, null), false);
     }
     try {
-      boolean[] redacted = new boolean[1];
+      boolean[] redacted = new boolean[2];
       String text = lex(sql, mysql, collapseInLists, redacted);
       return new Sanitized(describe(text), redacted[0]);
     } catch (RuntimeException e) {
@@ -65,7 +67,7 @@ final class SqlSanitizer {
     }
     try {
       String text = sql.length() > MAX_INPUT ? sql.substring(0, MAX_INPUT) + "..." : sql;
-      SqlInfo scanned = describe(lex(text, false, true, new boolean[1]));
+      SqlInfo scanned = describe(lex(text, false, true, new boolean[2]));
       return new SqlInfo(text.strip(), scanned.operation(), scanned.collection());
     } catch (RuntimeException e) {
       return new SqlInfo(sql, null, null);
@@ -73,6 +75,15 @@ final class SqlSanitizer {
   }
 
   private static String lex(String input, boolean mysql, boolean collapseInLists, boolean[] redacted) {
+    return lex(input, mysql, collapseInLists, redacted, null);
+  }
+
+  /**
+   * The text with its literals replaced by {@code ?} and its comments dropped; {@code redacted[0]} tells whether
+   * anything was; each literal as written is added to {@code literals}, when given.
+   */
+  private static String lex(
+      String input, boolean mysql, boolean collapseInLists, boolean[] redacted, @Nullable List<String> literals) {
     boolean backslashEscapes = mysql;
     boolean truncated = input.length() > MAX_INPUT;
     String s = truncated ? input.substring(0, MAX_INPUT) : input;
@@ -80,6 +91,7 @@ final class SqlSanitizer {
     StringBuilder out = new StringBuilder(Math.min(n, 4096));
     int i = 0;
     while (i < n) {
+      int start = i;
       char c = s.charAt(i);
       char next = i + 1 < n ? s.charAt(i + 1) : '\0';
       if ((c == '-' && next == '-') || (c == '#' && mysql)) {
@@ -160,6 +172,12 @@ final class SqlSanitizer {
         out.append(c);
         i++;
       }
+      if (redacted[1]) {
+        redacted[1] = false;
+        if (literals != null) {
+          literals.add(s.substring(start, i));
+        }
+      }
     }
     String text = out.toString().strip();
     if (collapseInLists) {
@@ -175,6 +193,75 @@ final class SqlSanitizer {
   private static void literal(StringBuilder out, boolean[] redacted) {
     out.append('?');
     redacted[0] = true;
+    redacted[1] = true;
+  }
+
+  /** A quoted literal's content shorter than this is not searched for in messages: it would match too much. */
+  private static final int MIN_SCRUBBED_CONTENT = 3;
+  /** A number literal shorter than this is not either (line and column numbers, error codes). */
+  private static final int MIN_SCRUBBED_NUMBER = 4;
+  private static final Pattern SINGLE_QUOTED = Pattern.compile("'(?:[^'\\n]|'')*'");
+  private static final Pattern PG_DETAIL = Pattern.compile("(Detail: )[^\\n]*");
+
+  /**
+   * {@code message}, a database's error message or stack trace about {@code sql}, with what could be a value
+   * taken out, since drivers quote the failing statement and the values they choke on: each literal of
+   * {@code sql} (as written, and a quoted one's content of at least three characters; a number of at least four
+   * digits), every single-quoted run (how H2, MySQL, Oracle and SQL Server quote a value or a statement's
+   * fragment) and PostgreSQL's {@code Detail:} text (which lists a row's values) become {@code ?}; so do the
+   * statement's bound {@code values} (strings of at least three characters, numbers of at least four digits).
+   * Written here because no driver offers a message without values.
+   */
+  static String scrub(String message, @Nullable String sql, Object @Nullable [] values, boolean mysql) {
+    String out = message;
+    if (values != null) {
+      for (Object value : values) {
+        if (value instanceof CharSequence || value instanceof Number || value instanceof java.util.UUID) {
+          String text = value.toString();
+          if (text.length() >= (value instanceof Number ? MIN_SCRUBBED_NUMBER : MIN_SCRUBBED_CONTENT)) {
+            out = out.replace(text, "?");
+          }
+        }
+      }
+    }
+    if (sql != null) {
+      List<String> literals = new ArrayList<>();
+      lex(sql, mysql, false, new boolean[2], literals);
+      literals.sort((a, b) -> b.length() - a.length()); // the longest first, so a shorter one inside stays found
+      for (String literal : literals) {
+        String content = content(literal);
+        boolean number = !literal.isEmpty() && (Character.isDigit(literal.charAt(0)) || literal.charAt(0) == '.');
+        if (!number || literal.length() >= MIN_SCRUBBED_NUMBER) {
+          out = out.replace(literal, "?"); // as written: quoted, so never a word of the message
+        }
+        if (!number && content.length() >= MIN_SCRUBBED_CONTENT) {
+          out = out.replace(content, "?");
+        }
+      }
+    }
+    out = SINGLE_QUOTED.matcher(out).replaceAll("'?'");
+    return PG_DETAIL.matcher(out).replaceAll("$1?");
+  }
+
+  /** A literal's content: between its quotes (or dollar tags, or Oracle's delimiters), escapes undone. */
+  private static String content(String literal) {
+    int open = literal.indexOf('\'');
+    if (literal.startsWith("$")) {
+      int tag = literal.indexOf('$', 1);
+      return tag > 0 && literal.length() >= 2 * (tag + 1) ? literal.substring(tag + 1, literal.length() - tag - 1) : literal;
+    }
+    if (open < 0) {
+      if (literal.startsWith("\"") && literal.endsWith("\"") && literal.length() >= 2) {
+        return literal.substring(1, literal.length() - 1).replace("\"\"", "\"");
+      }
+      return literal; // a number, TRUE, FALSE
+    }
+    String body = literal.endsWith("'") && literal.length() > open + 1 ? literal.substring(open + 1, literal.length() - 1)
+        : literal.substring(open + 1);
+    if (open > 0 && Character.toLowerCase(literal.charAt(open - 1)) == 'q' && body.length() >= 2) {
+      return body.substring(1, body.length() - 1); // q'[...]'
+    }
+    return body.replace("''", "'");
   }
 
   /**

@@ -52,6 +52,31 @@ class SqlSanitizerTest {
     assertThat(info.collection()).isEqualTo(table);
   }
 
+  // Error messages: each literal form's content, bound values, single-quoted runs and PostgreSQL's Detail go.
+  @Test
+  void scrub_takesEveryLiteralFormAndBoundValueOutOfAMessage_andKeepsTheRest() {
+    assertThat(SqlSanitizer.scrub(
+            "ERROR: invalid input syntax for type integer: \"abc-secret\"\n  Position: 13",
+            "SELECT CAST('abc-secret' AS INTEGER)", null, false))
+        .isEqualTo("ERROR: invalid input syntax for type integer: \"?\"\n  Position: 13");
+    assertThat(SqlSanitizer.scrub("bad value q-secret here", "SELECT q'[q-secret]' FROM dual", null, false))
+        .isEqualTo("bad value ? here");
+    assertThat(SqlSanitizer.scrub("bad value dollar-secret", "SELECT $tag$dollar-secret$tag$", null, false))
+        .isEqualTo("bad value ?");
+    assertThat(SqlSanitizer.scrub("Unknown column 'x' near \"my-secret\"", "SELECT \"my-secret\"", null, true))
+        .isEqualTo("Unknown column '?' near ?");
+    assertThat(SqlSanitizer.scrub("it's o'brien", "SELECT 'o''brien'", null, false)).isEqualTo("it's ?");
+    assertThat(SqlSanitizer.scrub("ERROR: duplicate key value violates unique constraint \"users_pkey\"\n"
+            + "  Detail: Key (email)=(a@b.example) already exists.", "INSERT INTO users VALUES (?)", null, false))
+        .isEqualTo("ERROR: duplicate key value violates unique constraint \"users_pkey\"\n  Detail: ?");
+    assertThat(SqlSanitizer.scrub("conversion of \"param-secret\" at line 12 failed for 123456",
+            "SELECT CAST(? AS INT) + ?", new Object[] {"param-secret", 123456, "ab", null}, false))
+        .isEqualTo("conversion of \"?\" at line 12 failed for ?");
+    assertThat(SqlSanitizer.scrub("Table \"ORDERS\" not found; line 12", "SELECT * FROM orders WHERE id = 12", null, false))
+        .as("short numbers and identifiers stay: the message still says what failed")
+        .isEqualTo("Table \"ORDERS\" not found; line 12");
+  }
+
   @Test
   void mysql_backslashesEscape_andDoubleQuotesAreStrings() {
     SqlInfo info = SqlSanitizer.sanitize("SELECT * FROM `users` WHERE name = \"bob\" AND note = 'it\\'s 5'", true);
