@@ -9,13 +9,13 @@
 # carries that trace id with the server span and the JDBC span, and /metrics has the route's timer.
 # Needs network access to Maven Central for third-party jars (as any user's first build does).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-root=$PWD
+source "$(dirname "$0")/copy-sources.sh" # deploys from a copy of the sources: the work tree's target/ stays
 work=$(mktemp -d)
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   rm -rf "$work"
+  if [[ -n ${own_copy:-} ]]; then rm -rf "$own_copy"; fi
 }
 trap cleanup EXIT
 

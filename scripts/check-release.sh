@@ -4,9 +4,10 @@
 #
 # A release dry run: `mvn -Prelease -Dgpg.skip verify` on the published modules must build, for each, the
 # main jar, a sources jar and a javadoc jar (javadoc without warnings: the release profile fails on one).
-# Run after a build, as run-tests does.
+# Builds in a copy of the sources (scripts/copy-sources.sh), never in the work tree.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/copy-sources.sh"
+trap '[[ -n ${own_copy:-} ]] && rm -rf "$own_copy"' EXIT
 
 modules=(obs-core obs-http obs-jdbc obs-messaging)
 version=$(sed -n 's:^  <version>\(.*\)</version>$:\1:p' pom.xml | head -1)

@@ -80,6 +80,9 @@ public final class SpanErrors {
    */
   public static void recordException(Span span, Throwable error, @Nullable UnaryOperator<String> filter) {
     try {
+      if (!span.isRecording()) {
+        return; // nothing to render the message and stack trace for
+      }
       Throwable cause = unwrap(error);
       if (filter != null) {
         String message = cause.getMessage();
