@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-modules=(obs-core obs-http obs-jdbc obs-messaging)
+modules=(obs-core obs-http obs-jdbc obs-messaging obs-grpc)
 checksums() {
   for m in "${modules[@]}"; do
     for jar in "$m"/target/"$m"-*.jar; do
