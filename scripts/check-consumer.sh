@@ -20,7 +20,7 @@ cleanup() {
 trap cleanup EXIT
 
 version=$(sed -n 's:^  <version>\(.*\)</version>$:\1:p' pom.xml | head -1)
-mvn -B -q -ntp -DskipTests deploy -pl .,bom,obs-core,obs-http,obs-jdbc,obs-messaging \
+mvn -B -q -ntp -DskipTests deploy -pl .,bom,obs-core,obs-http,obs-jdbc,obs-messaging,obs-grpc \
   -DaltDeploymentRepository="under-test::file://$work/repo" >/dev/null
 
 consumer="$work/consumer"

@@ -9,7 +9,7 @@ set -euo pipefail
 source "$(dirname "$0")/copy-sources.sh"
 trap '[[ -n ${own_copy:-} ]] && rm -rf "$own_copy"' EXIT
 
-modules=(obs-core obs-http obs-jdbc obs-messaging)
+modules=(obs-core obs-http obs-jdbc obs-messaging obs-grpc)
 version=$(sed -n 's:^  <version>\(.*\)</version>$:\1:p' pom.xml | head -1)
 for m in "${modules[@]}"; do rm -f "$m/target/$m-$version-tests.jar"; done
 mvn -B -q -ntp -Prelease -Dgpg.skip -DskipTests verify -pl "bom,$(IFS=,; echo "${modules[*]}")" >/dev/null

@@ -11,7 +11,7 @@ set -euo pipefail
 source "$(dirname "$0")/copy-sources.sh"
 trap '[[ -n ${own_copy:-} ]] && rm -rf "$own_copy"' EXIT
 
-modules=(obs-core obs-http obs-jdbc obs-messaging)
+modules=(obs-core obs-http obs-jdbc obs-messaging obs-grpc)
 version=$(sed -n 's:^  <version>\(.*\)</version>$:\1:p' pom.xml | head -1)
 checksums() { # the main jar of each module under $1
   for m in "${modules[@]}"; do

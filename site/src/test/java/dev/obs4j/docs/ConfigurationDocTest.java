@@ -125,7 +125,7 @@ class ConfigurationDocTest {
     }
     Set<String> read = new TreeSet<>();
     Pattern name = Pattern.compile("\"((?:OTEL|OBS4J|JAEGER)_[A-Z0-9_]+)\"");
-    for (String module : List.of("obs-core", "obs-http", "obs-jdbc", "obs-messaging")) {
+    for (String module : List.of("obs-core", "obs-http", "obs-jdbc", "obs-messaging", "obs-grpc")) {
       try (Stream<Path> sources = Files.walk(Paths.get("..", module, "src", "main", "java"))) {
         for (Path source : sources.filter(p -> p.toString().endsWith(".java")).toList()) {
           Matcher found = name.matcher(Files.readString(source));

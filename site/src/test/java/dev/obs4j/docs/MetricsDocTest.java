@@ -141,6 +141,8 @@ class MetricsDocTest {
       obs.runInSpan("too big for a datagram", () ->
           io.opentelemetry.api.trace.Span.current().setAttribute("blob", "x".repeat(70_000)));
 
+      GrpcDocTest.callOrders(obs); // the gRPC interceptors, both sides
+
       obs.meterRegistry().scrape(); // the first scrape binds the JVM meters
       long deadline = System.nanoTime() + 10_000_000_000L;
       do {

@@ -93,7 +93,7 @@ class QuickstartDocTest {
   @Test
   void theInstallStep_namesTheModulesAUsersBuildResolves() throws Exception {
     Document doc = Jsoup.parse(Path.of("target", "site", "getting-started.html").toFile(), "UTF-8");
-    String modules = ".,bom,obs-core,obs-http,obs-jdbc,obs-messaging";
+    String modules = ".,bom,obs-core,obs-http,obs-jdbc,obs-messaging,obs-grpc";
     assertThat(doc.select("#install ~ .listingblock pre, .sect1:has(#install) pre").eachText())
         .contains("mvn -B -ntp install -DskipTests -pl " + modules);
     assertThat(Files.readString(Path.of("..", "scripts", "check-consumer.sh"))).contains("-pl " + modules);

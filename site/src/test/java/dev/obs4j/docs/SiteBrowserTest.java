@@ -78,6 +78,7 @@ class SiteBrowserTest {
             "integrations/kafka.html",
             "integrations/rabbitmq.html",
             "integrations/in-jvm-queue.html",
+            "integrations/grpc.html",
             "integrations/http.html",
             "integrations/messaging.html");
     assertThat(SITE.resolve("apidocs/index.html")).exists();
