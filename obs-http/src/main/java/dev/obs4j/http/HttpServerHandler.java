@@ -36,7 +36,10 @@ import org.slf4j.MDC;
 /**
  * Serves one request through the shared lifecycle: {@link #start} extracts the caller's trace context with
  * every configured propagator, starts the SERVER span, and returns the trace id to the caller in
- * {@code traceresponse} and {@code X-Trace-Id}; {@link #end} names the span {@code METHOD route}, records the
+ * {@code traceresponse} and {@code X-Trace-Id}. The span starts named {@code METHOD route} with
+ * {@code http.route} when the adapter knows the route before the framework's handler runs
+ * ({@link HttpServerRequest#route()}), so a sampler (Jaeger's per-operation strategies) sees both; else it
+ * starts named by the method and {@link #end} names it after the route found by then. {@link #end} records the
  * semantic-convention attributes, the {@code http.server.requests} timer (tags {@code method}, {@code uri},
  * {@code status}, {@code outcome}, {@code exception}) with an exemplar, and logs an ERROR line for a 5xx or
  * an unhandled exception. Adapters call both, with the span current in between, unless {@link #excludes}
@@ -122,11 +125,14 @@ public final class HttpServerHandler {
    */
   public <R> Operation start(HttpServerRequest request, R response, HeaderSetter<? super R> responseHeaders) {
     String method = method(request);
-    // The span starts bare; attributes are gathered only for a span that records (sampled), so a request
-    // that is not sampled pays for none of them. obs4j's samplers do not look at start attributes.
+    // Samplers decide at the start, by name (Jaeger's per-operation strategies) and by the attributes given
+    // then: a route the adapter knows already names the span and goes in as http.route. Other attributes are
+    // gathered only for a span that records (sampled), so a request that is not sampled pays for none.
+    String route = routeAtStart(request);
     Operation operation =
         operations.startEntry(
-            request, getter, method.equals("_OTHER") ? "HTTP" : method, SpanKind.SERVER, Attributes.empty());
+            request, getter, spanName(method, route), SpanKind.SERVER,
+            route == null ? Attributes.empty() : Attributes.of(ROUTE, route));
     Span span = operation.span();
     if (span.isRecording()) {
       setStartAttributes(span, request, method);
@@ -179,6 +185,27 @@ public final class HttpServerHandler {
     }
   }
 
+  /**
+   * The route as the adapter knows it before the framework's handler runs (a servlet mapping, a JDK context,
+   * Javalin's matched endpoint), or null; never throws.
+   */
+  private static @Nullable String routeAtStart(HttpServerRequest request) {
+    try {
+      return request.route();
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  /**
+   * The SERVER span's name: {@code METHOD route}, or the method alone without a route, so an unmatched path
+   * (a 404) never makes a name of its own; {@code HTTP} for a method outside the known set.
+   */
+  static String spanName(String method, @Nullable String route) {
+    String name = method.equals("_OTHER") ? "HTTP" : method;
+    return route == null ? name : name + " " + route;
+  }
+
   private static void setIfPresent(Span span, AttributeKey<String> key, @Nullable String value) {
     if (value != null && !value.isEmpty()) {
       span.setAttribute(key, value);
@@ -204,7 +231,7 @@ public final class HttpServerHandler {
       }
       Span span = operation.span();
       if (span.isRecording()) {
-        span.updateName(route == null ? (method.equals("_OTHER") ? "HTTP" : method) : method + " " + route);
+        span.updateName(spanName(method, route)); // the same name, unless the route was known only now
         if (route != null) {
           span.setAttribute(ROUTE, route);
         }

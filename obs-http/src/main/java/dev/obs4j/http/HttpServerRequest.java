@@ -9,7 +9,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * The request as a framework adapter sees it; the one thing an adapter implements for the server side.
  * Methods are called on the request thread at start, and {@link #route()} again when the response is
- * known (frameworks match the route after the request starts).
+ * known.
  */
 public interface HttpServerRequest {
   /** The HTTP method, e.g. {@code GET}. */
@@ -18,7 +18,13 @@ public interface HttpServerRequest {
   /** The path without the query string, e.g. {@code /orders/17}. */
   String path();
 
-  /** The matched route template, e.g. {@code /orders/{id}}, or null when no route matched. */
+  /**
+   * The matched route template, e.g. {@code /orders/{id}}, or null when no route matched (or none is known
+   * yet). Asked at start, before the framework's handler runs: a route known then names the span as it
+   * starts, which is when samplers decide (Jaeger's per-operation strategies match that name), so return it
+   * there whenever the framework can tell. Asked again when the response is known, for frameworks that route
+   * inside their handler; a different answer then renames the span. Must not return a raw path.
+   */
   @Nullable String route();
 
   /** The first value of a request header, or null; {@code name} is matched case-insensitively. */

@@ -13,7 +13,11 @@ import dev.obs4j.http.jdk.ObsHttpServerFilter;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Context;
 import io.opentelemetry.sdk.trace.IdGenerator;
+import io.opentelemetry.sdk.trace.ReadWriteSpan;
+import io.opentelemetry.sdk.trace.ReadableSpan;
+import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -27,6 +31,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -130,6 +135,14 @@ public abstract class AbstractHttpServerTest {
     return "/orders/{id}";
   }
 
+  /**
+   * The route the adapter knows for /orders/17 before the handler runs, which the span starts named after
+   * (a handler may name a finer template later, as a JDK server's handler does with ObsContext.setRoute).
+   */
+  protected String ordersRouteAtStart() {
+    return ordersRoute();
+  }
+
   @BeforeAll
   void startServers() throws Exception {
     service = new Recorder("orders-service");
@@ -168,7 +181,16 @@ public abstract class AbstractHttpServerTest {
     downstream.spans.reset();
   }
 
+  /** The port the adapter under test serves on. */
+  protected int port() {
+    return port;
+  }
+
   protected HttpResponse<String> get(String path, String... headers) throws Exception {
+    return get(port, path, headers);
+  }
+
+  private HttpResponse<String> get(int port, String path, String... headers) throws Exception {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
             .timeout(Duration.ofSeconds(10))
@@ -237,6 +259,60 @@ public abstract class AbstractHttpServerTest {
     assertThat(attr(span, "url.path")).isEqualTo("/orders/17");
     assertThat(service.timer("http.server.requests", "uri", ordersRoute()).count()).isPositive();
     assertThat(service.obs.meterRegistry().find("http.server.requests").tag("uri", "/orders/17").timers()).isEmpty();
+  }
+
+  /**
+   * Jaeger's per-operation sampling matches the span's name when the span starts: the span must start named
+   * {@code METHOD route}, with {@code http.route} among the attributes the sampler is given, not be renamed
+   * after routing. The real {@code jaeger_remote} sampler, fed a strategy that samples nothing but two
+   * operations, keeps exactly those requests; a span processor sees each span's name and route as it starts.
+   */
+  @Test
+  void jaegerPerOperationStrategy_matchesTheRoute_becauseTheSpanStartsNamedAfterIt() throws Exception {
+    String orders = "GET " + ordersRouteAtStart();
+    List<String> atStart = new CopyOnWriteArrayList<>();
+    SpanProcessor startNames = new SpanProcessor() {
+      @Override
+      public void onStart(Context parent, ReadWriteSpan span) {
+        atStart.add(span.getName() + " http.route=" + span.getAttribute(AttributeKey.stringKey("http.route")));
+      }
+
+      @Override
+      public boolean isStartRequired() {
+        return true;
+      }
+
+      @Override
+      public void onEnd(ReadableSpan span) {}
+
+      @Override
+      public boolean isEndRequired() {
+        return false;
+      }
+    };
+    try (SamplingManager manager = new SamplingManager(0.0, Map.of("GET /hello", 1.0, orders, 1.0));
+        Recorder sampled = new Recorder("sampled-service", b -> b
+            .sampler("jaeger_remote", manager.samplerArgument())
+            .addSpanProcessor(startNames))) {
+      Started started = start(sampled.http, new App());
+      try (AutoCloseable stop = started.stop()) {
+        manager.awaitApplied(sampled);
+        atStart.clear(); // the probes
+        assertThat(get(started.port(), "/hello").statusCode()).isEqualTo(200);
+        assertThat(get(started.port(), "/orders/17").statusCode()).isEqualTo(200);
+        assertThat(get(started.port(), "/bad").statusCode()).isEqualTo(400); // a route the strategy leaves at 0
+        HttpResponse<String> unknown = get(started.port(), "/no/such/path");
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(unknown.headers().firstValue("X-Trace-Id")).isPresent(); // traced, not sampled
+        List<SpanData> servers = sampled.await(SpanKind.SERVER, 2).stream()
+            .filter(s -> s.getKind() == SpanKind.SERVER).toList();
+        assertThat(atStart).containsExactly(
+            "GET /hello http.route=/hello", orders + " http.route=" + ordersRouteAtStart());
+        assertThat(servers).extracting(SpanData::getName)
+            .containsExactlyInAnyOrder("GET /hello", "GET " + ordersRoute());
+        assertThat(servers).allSatisfy(s -> assertThat(attr(s, "http.route")).isNotNull());
+      }
+    }
   }
 
   @Test

@@ -31,6 +31,12 @@ class JdkHttpServerTest extends AbstractHttpServerTest {
     }
   }
 
+  /** The context the request reached; the handler names the finer template when it runs. */
+  @Override
+  protected String ordersRouteAtStart() {
+    return "/orders/";
+  }
+
   @Override
   protected Started start(ObsHttp http, App app) throws Exception {
     HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 import org.apache.logging.log4j.layout.template.json.util.JsonReader;
 
 /** A service under test: an Obs whose spans land in memory, and the JSON log lines the tests write. */
@@ -26,14 +27,19 @@ final class Recorder implements AutoCloseable {
   final ObsHttp http;
 
   Recorder(String service) {
+    this(service, builder -> builder);
+  }
+
+  /** As {@link #Recorder(String)}, with {@code more} settings (a sampler, another span processor). */
+  Recorder(String service, UnaryOperator<Obs.Builder> more) {
     this.obs =
-        Obs.builder()
+        more.apply(Obs.builder()
             .serviceName(service)
             .shutdownHook(false)
             .set("OTEL_TRACES_EXPORTER", "none")
             // the defaults: inject W3C, baggage and Jaeger; extract every known format
             .set("OBS4J_METRICS_JVM", "false")
-            .addSpanProcessor(SimpleSpanProcessor.create(spans))
+            .addSpanProcessor(SimpleSpanProcessor.create(spans)))
             .build();
     this.http = ObsHttp.create(obs);
   }

@@ -173,6 +173,19 @@ class ServletFilterTest extends AbstractHttpServerTest {
   }
 
   @Test
+  void unknownMethod_onAMappedPath_isNamedHttpAndTheRoute_asTheSemanticConventionsSay() throws Exception {
+    HttpResponse<String> response = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + "/hello"))
+            .method("FROB", HttpRequest.BodyPublishers.noBody()).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).isEqualTo(501); // HttpServlet's answer to a method it does not know
+    SpanData span = service.server();
+    assertThat(span.getName()).isEqualTo("HTTP /hello");
+    assertThat(span.getAttributes().get(AttributeKey.stringKey("http.request.method"))).isEqualTo("_OTHER");
+    assertThat(span.getAttributes().get(AttributeKey.stringKey("http.request.method_original"))).isEqualTo("FROB");
+  }
+
+  @Test
   void excludedPaths_areMatchedWithoutTheContextPath() throws Exception {
     Server server = new Server();
     ServerConnector connector = new ServerConnector(server);

@@ -14,10 +14,14 @@ import dev.obs4j.internal.console.ConsoleServer;
 import dev.obs4j.metrics.PrometheusScrape;
 import io.javalin.config.JavalinState;
 import io.javalin.http.Handler;
+import io.javalin.http.HandlerType;
 import io.javalin.http.util.AsyncExecutor;
 import io.javalin.plugin.Plugin;
 import io.javalin.router.Endpoint;
+import io.javalin.router.InternalRouter;
+import io.javalin.router.ParsedEndpoint;
 import jakarta.servlet.DispatcherType;
+import jakarta.servlet.http.HttpServletRequest;
 import java.lang.reflect.Field;
 import java.util.EnumSet;
 import java.util.Objects;
@@ -25,12 +29,16 @@ import java.util.concurrent.ExecutorService;
 import kotlin.Lazy;
 import kotlin.LazyKt;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Javalin 7 plugin: every request is traced and timed by obs4j's servlet filter on Javalin's Jetty, and
- * every endpoint handler is wrapped so that the span and the {@code uri} tag get the matched path template
- * ({@code /orders/{id}}) and the exception an exception mapper turned into a response.
+ * The Javalin 7 plugin: every request is traced and timed by obs4j's servlet filter on Javalin's Jetty. The
+ * filter asks Javalin's router which endpoint the request will match before Javalin runs, so the span starts
+ * named after its path template ({@code GET /orders/{id}}, with {@code http.route}) and a sampler sees it
+ * (Jaeger's per-operation strategies match the name at the start). Every endpoint handler is wrapped too,
+ * so the span and the {@code uri} tag get the path of the endpoint that ran and the exception an exception
+ * mapper turned into a response.
  *
  * <pre>{@code
  * Javalin.create(cfg -> {
@@ -69,7 +77,8 @@ public final class ObsJavalin extends Plugin<Void> {
 
   @Override
   public void onInitialize(JavalinState state) {
-    ObsServletFilter filter = ObsServletFilter.forFramework(http);
+    ObsServletFilter filter =
+        ObsServletFilter.forFramework(http, request -> matchedRoute(state.internalRouter, request));
     FilterHolder holder = new FilterHolder(filter);
     holder.setAsyncSupported(true); // Javalin answers ctx.future(...) with servlet async
     state.jetty.modifyServletContextHandler(
@@ -108,6 +117,26 @@ public final class ObsJavalin extends Plugin<Void> {
           e.toString());
       return javalins;
     }
+  }
+
+  /**
+   * The path of the endpoint Javalin will run for {@code request}, found as Javalin finds it (the method, or
+   * the {@code X-HTTP-Method-Override} header, and the path below the context path), before Javalin's servlet
+   * runs, so the span starts named after it; null when no endpoint matches (a 404 or a 405).
+   */
+  private static @Nullable String matchedRoute(InternalRouter router, HttpServletRequest request) {
+    String override = request.getHeader("X-HTTP-Method-Override");
+    String uri = request.getRequestURI();
+    String context = request.getContextPath();
+    if (uri == null) {
+      return null;
+    }
+    String path =
+        context != null && !context.isEmpty() && uri.startsWith(context) ? uri.substring(context.length()) : uri;
+    ParsedEndpoint endpoint =
+        router.findFirstHttpHandlerEntry(
+            HandlerType.findOrDefault(override != null ? override : request.getMethod()), path);
+    return endpoint == null ? null : endpoint.endpoint.path;
   }
 
   private static Handler wrap(Endpoint endpoint) {

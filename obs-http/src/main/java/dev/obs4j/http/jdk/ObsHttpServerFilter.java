@@ -20,8 +20,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * A filter for the JDK's {@code com.sun.net.httpserver} that traces and times every exchange. The JDK server
  * has contexts, not route templates: the route is the context path unless the handler names the template
- * with {@code ObsContext.setRoute("/orders/{id}")}. Add it to every context, including a {@code "/"} context
- * that answers 404, so unknown paths are counted too. When a handler throws before it responds, the filter
+ * with {@code ObsContext.setRoute("/orders/{id}")}. The span starts named after the context
+ * ({@code GET /orders/}), which is what a sampler sees; a template the handler names renames it afterwards.
+ * Add it to every context, including a {@code "/"} context that answers 404, so unknown paths are counted
+ * too. When a handler throws before it responds, the filter
  * answers 500 (the JDK server itself would just close the connection) and rethrows. Paths excluded with
  * {@link ObsHttp.Builder#excludePaths} (by default the metrics route and the health checks) pass untouched.
  *

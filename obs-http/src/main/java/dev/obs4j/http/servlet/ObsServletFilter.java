@@ -24,7 +24,9 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.MappingMatch;
 import java.io.IOException;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -57,25 +59,47 @@ public final class ObsServletFilter implements Filter {
   private static final String OPERATION_ATTRIBUTE = "dev.obs4j.http.operation";
   private static final String DISPATCH_ERROR_ATTRIBUTE = "dev.obs4j.http.dispatch.error";
 
+  private static final Function<HttpServletRequest, @Nullable String> NO_ROUTE = request -> null;
+
   private final HttpServerHandler handler;
   private final boolean routeFromMapping;
+  private final Function<HttpServletRequest, @Nullable String> routeBeforeDispatch;
 
-  private ObsServletFilter(ObsHttp http, boolean routeFromMapping) {
+  private ObsServletFilter(
+      ObsHttp http, boolean routeFromMapping, Function<HttpServletRequest, @Nullable String> routeBeforeDispatch) {
     this.handler = http.serverHandler();
     this.routeFromMapping = routeFromMapping;
+    this.routeBeforeDispatch = routeBeforeDispatch;
   }
 
-  /** A filter reporting through {@code http}; without a route attribute, the servlet mapping is the route. */
+  /**
+   * A filter reporting through {@code http}; without a route attribute, the servlet mapping is the route. The
+   * container has mapped the request before filters run, so the span starts named after the mapping.
+   */
   public static ObsServletFilter create(ObsHttp http) {
-    return new ObsServletFilter(http, true);
+    return new ObsServletFilter(http, true, NO_ROUTE);
   }
 
   /**
    * A filter for a framework that routes inside one servlet and sets {@value #ROUTE_ATTRIBUTE} itself: a
-   * request without it matched no route (the servlet's own {@code /*} mapping says nothing).
+   * request without it matched no route (the servlet's own {@code /*} mapping says nothing). The route is
+   * known only once the framework has routed, so the span starts named by the method and is renamed then;
+   * prefer {@link #forFramework(ObsHttp, Function)} where the framework can tell the route earlier.
    */
   public static ObsServletFilter forFramework(ObsHttp http) {
-    return new ObsServletFilter(http, false);
+    return new ObsServletFilter(http, false, NO_ROUTE);
+  }
+
+  /**
+   * As {@link #forFramework(ObsHttp)}, for a framework that can tell, before it dispatches, which route
+   * template a request will match: {@code routeBeforeDispatch} answers that (or null for none) when the
+   * request starts, so the span starts named {@code METHOD route} and samplers see the route. What the
+   * framework later sets in {@value #ROUTE_ATTRIBUTE} still wins. It runs on every traced request: it must be
+   * fast, and what it throws is taken as no route.
+   */
+  public static ObsServletFilter forFramework(
+      ObsHttp http, Function<HttpServletRequest, @Nullable String> routeBeforeDispatch) {
+    return new ObsServletFilter(http, false, Objects.requireNonNull(routeBeforeDispatch, "routeBeforeDispatch"));
   }
 
   @Override
@@ -91,7 +115,7 @@ public final class ObsServletFilter implements Filter {
     }
     HttpServletRequest request = (HttpServletRequest) req;
     HttpServletResponse response = (HttpServletResponse) res;
-    Request wrapped = new Request(request, routeFromMapping);
+    Request wrapped = new Request(request, routeFromMapping, routeBeforeDispatch);
     if (handler.excludes(wrapped.pathInApplication())) {
       chain.doFilter(req, res); // a health check or the metrics route: not traced, not timed
       return;
@@ -200,10 +224,17 @@ public final class ObsServletFilter implements Filter {
   private static final class Request implements HttpServerRequest {
     final HttpServletRequest request;
     private final boolean routeFromMapping;
+    private final Function<HttpServletRequest, @Nullable String> routeBeforeDispatch;
+    private @Nullable String routeAtStart;
+    private boolean asked;
 
-    Request(HttpServletRequest request, boolean routeFromMapping) {
+    Request(
+        HttpServletRequest request,
+        boolean routeFromMapping,
+        Function<HttpServletRequest, @Nullable String> routeBeforeDispatch) {
       this.request = request;
       this.routeFromMapping = routeFromMapping;
+      this.routeBeforeDispatch = routeBeforeDispatch;
     }
 
     @Override
@@ -233,7 +264,11 @@ public final class ObsServletFilter implements Filter {
         return (String) route;
       }
       if (!routeFromMapping) {
-        return null;
+        if (!asked) { // asked at start, and again at the end: the framework matches once
+          asked = true;
+          routeAtStart = routeBeforeDispatch.apply(request);
+        }
+        return routeAtStart;
       }
       HttpServletMapping mapping = request.getHttpServletMapping();
       if (mapping == null || mapping.getMappingMatch() == null || mapping.getMappingMatch() == MappingMatch.DEFAULT) {
