@@ -43,6 +43,8 @@ record DemoConfig(
     boolean traffic,
     double trafficRate,
     Duration trafficDuration,
+    long trafficRequests,
+    @Nullable Long trafficSeed,
     Duration slowQuery) {
 
   static final String USAGE =
@@ -72,6 +74,9 @@ record DemoConfig(
           "  --traffic                also send steady mixed traffic (with errors) to the gateway",
           "  --traffic-rate N         requests per second (default 5, at most 200)",
           "  --traffic-duration D     how long, e.g. 90s, 10m, 2h (default 1h, at most 24h)",
+          "  --traffic-requests N     stop after N requests (default 0: when the duration is over)",
+          "  --traffic-seed N         the seed of the mix of users and features: the same seed sends the same",
+          "                           requests in the same order (default: a random seed, printed at the start)",
           "  --slow-query D           how long GET /slow's query sleeps (default 600ms; slow from 300ms)",
           "",
           "Every flag can be given as an environment variable: --gateway-port is DEMO_GATEWAY_PORT.",
@@ -100,7 +105,8 @@ record DemoConfig(
       List.of(
           "part", "host", "gateway-port", "orders-port", "worker-port", "orders-url", "jdbc-url", "jdbc-user",
           "jdbc-password", "kafka", "rabbitmq", "rabbitmq-user", "rabbitmq-password", "log-format", "otlp",
-          "traffic", "traffic-rate", "traffic-duration", "slow-query");
+          "traffic", "traffic-rate", "traffic-duration", "traffic-requests", "traffic-seed",
+          "slow-query");
 
   /** How a person names a setting: its flag and its environment variable, {@code --jdbc-url / DEMO_JDBC_URL}. */
   static String setting(String flag) {
@@ -153,6 +159,8 @@ record DemoConfig(
             Boolean.parseBoolean(value.apply("traffic")),
             rate(value, problems),
             duration(value, "traffic-duration", Duration.ofHours(1), Duration.ofHours(24), problems),
+            requests(value, problems),
+            seed(value, problems),
             duration(value, "slow-query", Duration.ofMillis(600), Duration.ofMinutes(1), problems));
     if (config.kafka() != null && config.rabbitmq() != null) {
       problems.add("--kafka and --rabbitmq: choose one broker");
@@ -280,6 +288,36 @@ record DemoConfig(
     }
     problems.add("--traffic-rate must be a number of requests per second above 0 and at most 200, not '" + raw + "'");
     return 5;
+  }
+
+  private static long requests(Function<String, @Nullable String> value, List<String> problems) {
+    String raw = value.apply("traffic-requests");
+    if (raw == null || raw.isBlank()) {
+      return 0;
+    }
+    try {
+      long requests = Long.parseLong(raw.trim());
+      if (requests >= 0) {
+        return requests;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    problems.add("--traffic-requests must be a whole number of requests, 0 or more, not '" + raw + "'");
+    return 0;
+  }
+
+  private static @Nullable Long seed(Function<String, @Nullable String> value, List<String> problems) {
+    String raw = value.apply("traffic-seed");
+    if (raw == null || raw.isBlank()) {
+      return null;
+    }
+    try {
+      return Long.parseLong(raw.trim());
+    } catch (NumberFormatException e) {
+      problems.add("--traffic-seed must be a whole number, such as 42, not '" + raw + "'");
+      return null;
+    }
   }
 
   static Duration duration(

@@ -56,9 +56,8 @@ public final class DemoMain {
     String gateway = "http://" + host + ":" + demo.gatewayPort();
     Traffic traffic =
         config.traffic() && demo.gatewayPort() > 0
-            ? new Traffic(
-                URI.create(gateway), config.trafficRate(), config.trafficDuration(),
-                text ? System.out::println : LogManager.getLogger(Traffic.class)::info)
+            ? Traffic.of(
+                URI.create(gateway), config, text ? System.out::println : LogManager.getLogger(Traffic.class)::info)
             : null;
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()

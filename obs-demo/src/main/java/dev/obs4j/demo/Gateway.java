@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * The gateway (service A): the public face of the demo. It takes the user id from {@code X-User-Id}, checks
@@ -28,6 +29,15 @@ import org.slf4j.LoggerFactory;
  */
 final class Gateway {
   private static final Logger log = LoggerFactory.getLogger(Gateway.class);
+
+  /**
+   * One INFO line per request the gateway served (route, status, user), which the usage dashboards count
+   * distinct users from: a metric tagged by user would grow without bound. Its own logger, so it can be
+   * turned down ({@code <Logger name="dev.obs4j.demo.access" level="WARN"/>}).
+   */
+  static final String ACCESS_LOGGER = "dev.obs4j.demo.access";
+
+  private static final Logger access = LoggerFactory.getLogger(ACCESS_LOGGER);
 
   private final Obs obs;
   private final HttpClient orders;
@@ -63,6 +73,7 @@ final class Gateway {
             throw new IllegalStateException("inventory lookup failed: the demo's simulated outage");
           });
           cfg.routes.get("/example", this::example);
+          cfg.routes.after(Gateway::logAccess);
         });
   }
 
@@ -87,7 +98,31 @@ final class Gateway {
     return null;
   }
 
+  /** The access line of a request to one of the gateway's own routes (not the metrics, health or console). */
+  private static void logAccess(Context ctx) {
+    io.javalin.router.Endpoint endpoint = ctx.endpoints().lastHttpEndpoint();
+    if (endpoint == null || endpoint.path.equals("/metrics") || endpoint.path.startsWith("/healthy")
+        || endpoint.path.startsWith("/obs")) {
+      return;
+    }
+    String method = ctx.method().name();
+    int status = ctx.statusCode();
+    MDC.put("http.route", endpoint.path);
+    MDC.put("http.request.method", method);
+    MDC.put("http.response.status_code", Integer.toString(status));
+    try {
+      access.info("{} {} answered {}", method, endpoint.path, status);
+    } finally {
+      MDC.remove("http.route");
+      MDC.remove("http.request.method");
+      MDC.remove("http.response.status_code");
+    }
+  }
+
   private void example(Context ctx) {
+    if ("server".equals(ctx.queryParam("fail"))) {
+      throw new IllegalStateException("fail=server asked for a server error");
+    }
     if ("client".equals(ctx.queryParam("fail"))) {
       DemoHttp.error(ctx, HttpStatus.BAD_REQUEST, "fail=client asked for a client error");
       return;

@@ -146,11 +146,31 @@ class DemoConfigTest {
     "--orders-url, orders:8081, --orders-url must be",
     "--orders-url, http://orders:8081/api, --orders-url must be",
     "--log-format, yaml, --log-format must be json or text",
+    "--traffic-seed, abc, --traffic-seed must be a whole number",
+    "--traffic-requests, -1, --traffic-requests must be a whole number",
   })
   void badValue_failsWithAMessageNamingTheFlag(String flag, String value, String message) {
     assertThatThrownBy(() -> DemoConfig.parse(new String[] {flag, value}, name -> null))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining(message);
+  }
+
+  @Test
+  void trafficSeedAndRequests_fromFlagOrEnvironment_noSeedByDefault() {
+    assertThat(DemoConfig.parse(new String[0], name -> null).trafficSeed()).isNull();
+    assertThat(DemoConfig.parse(new String[0], name -> null).trafficRequests()).isZero();
+    DemoConfig config = DemoConfig.parse(new String[] {"--traffic-requests", "500"}, Map.of("DEMO_TRAFFIC_SEED", "42")::get);
+    assertThat(config.trafficSeed()).isEqualTo(42L);
+    assertThat(config.trafficRequests()).isEqualTo(500);
+  }
+
+  @Test
+  void trafficPlan_sameSeedSameSteps_otherSeedOtherSteps() {
+    assertThat(Traffic.plan(42).first(200)).isEqualTo(Traffic.plan(42).first(200));
+    assertThat(Traffic.plan(42).first(200)).isNotEqualTo(Traffic.plan(43).first(200));
+    // every user and every feature shows up in a run of a few hundred requests
+    assertThat(Traffic.plan(42).first(500).stream().map(Traffic.Step::user).distinct()).hasSameSizeAs(Traffic.USERS);
+    assertThat(Traffic.plan(42).first(500).stream().map(Traffic.Step::feature).distinct()).hasSize(Traffic.Feature.values().length);
   }
 
   @Test
