@@ -5,8 +5,8 @@
 
 /**
  * obs4j for HTTP: one server lifecycle behind adapters for Javalin, Servlet filters and the JDK server, and
- * a traced {@code java.net.http} client. Javalin and the Servlet API are optional: an application brings
- * the one it uses.
+ * traced clients: {@code java.net.http}, Apache HttpClient 5 and OkHttp. Javalin, the Servlet API and the
+ * two client libraries are optional: an application brings the one it uses.
  */
 module dev.obs4j.http {
   requires transitive dev.obs4j.core;
@@ -16,10 +16,15 @@ module dev.obs4j.http {
   requires static transitive io.javalin;
   requires static transitive jakarta.servlet;
   requires static org.eclipse.jetty.ee10.servlet;
+  requires static transitive org.apache.httpcomponents.client5.httpclient5;
+  requires static transitive org.apache.httpcomponents.core5.httpcore5;
+  requires static transitive okhttp3;
 
   exports dev.obs4j.http;
+  exports dev.obs4j.http.apache;
   exports dev.obs4j.http.client;
   exports dev.obs4j.http.javalin;
   exports dev.obs4j.http.jdk;
+  exports dev.obs4j.http.okhttp;
   exports dev.obs4j.http.servlet;
 }

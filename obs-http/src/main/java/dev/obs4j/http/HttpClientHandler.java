@@ -28,7 +28,8 @@ import org.jspecify.annotations.Nullable;
  * header setter; {@link #end} records the status, marks 4xx, 5xx and connection failures as errors (for a
  * CLIENT span every status from 400 up is an error, as the semantic conventions say; {@code error.type} is the
  * status code, or the exception's class) and records the {@code http.client.requests} timer (tags
- * {@code method}, {@code uri}, {@code status}, {@code outcome}, {@code exception}, {@code client.name}).
+ * {@code method}, {@code uri}, {@code status}, {@code outcome}, {@code exception}, {@code client.name}; histogram
+ * buckets with exemplars unless {@link ObsHttp.Builder#percentileHistogram} turns them off).
  *
  * <pre>{@code
  * HttpClientHandler.Call call = http.clientHandler().start("GET", uri, "/orders/{id}", request, Request.Builder::header);
@@ -38,13 +39,16 @@ import org.jspecify.annotations.Nullable;
  */
 public final class HttpClientHandler {
   static final AttributeKey<String> URL_FULL = AttributeKey.stringKey("url.full");
+  static final AttributeKey<Long> RESEND_COUNT = AttributeKey.longKey("http.request.resend_count");
 
   private final Operations operations;
   private final Propagation propagation;
+  private final boolean percentileHistogram;
 
   HttpClientHandler(ObsHttp config) {
     this.operations = config.obs().operations();
     this.propagation = operations.propagation();
+    this.percentileHistogram = config.percentileHistogram();
   }
 
   /** One request in flight. */
@@ -78,6 +82,54 @@ public final class HttpClientHandler {
       @Nullable String uriTemplate,
       C carrier,
       HeaderSetter<? super C> setter) {
+    return start(Context.current(), method, uri, uriTemplate, 0, carrier, setter);
+  }
+
+  /**
+   * Starts one attempt of a request that a client may send more than once (a retry, a redirect, an
+   * authentication challenge answered): each attempt is a CLIENT span of its own, as OpenTelemetry's HTTP
+   * conventions say, under {@code parent} (the context current when the application made the request, kept
+   * by the adapter for the attempts that run on the client's own threads), and every attempt after the first
+   * carries {@code http.request.resend_count} ({@code resendCount}, 0 for the first).
+   */
+  public <C> Call start(
+      Context parent,
+      String method,
+      URI uri,
+      @Nullable String uriTemplate,
+      int resendCount,
+      C carrier,
+      HeaderSetter<? super C> setter) {
+    return start(parent, false, 0, method, uri, uriTemplate, resendCount, carrier, setter);
+  }
+
+  /**
+   * As {@link #start(Context, String, URI, String, int, Object, HeaderSetter)} for an attempt that began at
+   * {@code startNanoTime} ({@link System#nanoTime()} then) and is only known now, as a connection that failed
+   * before the client reached the point where it starts its attempts: the span and the timer start there.
+   */
+  public <C> Call startedAt(
+      long startNanoTime,
+      Context parent,
+      String method,
+      URI uri,
+      @Nullable String uriTemplate,
+      int resendCount,
+      C carrier,
+      HeaderSetter<? super C> setter) {
+    return start(parent, true, startNanoTime, method, uri, uriTemplate, resendCount, carrier, setter);
+  }
+
+  private <C> Call start(
+      Context parent,
+      boolean backdated,
+      long startNanoTime,
+      String method,
+      URI uri,
+      @Nullable String uriTemplate,
+      int resendCount,
+      C carrier,
+      HeaderSetter<? super C> setter) {
     String m = method.toUpperCase(Locale.ROOT);
     AttributesBuilder attributes =
         Attributes.builder().put(HttpServerHandler.METHOD, m).put(URL_FULL, withoutQuery(uri));
@@ -92,9 +144,14 @@ public final class HttpClientHandler {
     if (port > 0) {
       attributes.put(HttpServerHandler.SERVER_PORT, (long) port);
     }
+    if (resendCount > 0) {
+      attributes.put(RESEND_COUNT, (long) resendCount);
+    }
+    String name = uriTemplate == null ? m : m + " " + uriTemplate;
     Operation operation =
-        operations.start(
-            Context.current(), uriTemplate == null ? m : m + " " + uriTemplate, SpanKind.CLIENT, attributes.build());
+        !backdated
+            ? operations.start(parent, name, SpanKind.CLIENT, attributes.build())
+            : operations.startedAt(parent, name, SpanKind.CLIENT, attributes.build(), null, startNanoTime);
     propagation.inject(operation.context(), carrier, setter, operations.businessFieldsAllowed(host));
     return new Call(operation, m, uriTemplate == null ? "none" : uriTemplate, host == null ? "none" : host);
   }
@@ -129,18 +186,24 @@ public final class HttpClientHandler {
   Timer timer(TimerKey tags) {
     return ObsInternals.meters(operations).get(
         tags,
-        key ->
-            Timer.builder("http.client.requests")
-                .description("HTTP requests sent")
-                .tags(
-                    Tags.of(
-                        "method", key.method(),
-                        "uri", key.uri(),
-                        "status", key.status(),
-                        "outcome", key.outcome(),
-                        "exception", key.exception(),
-                        "client.name", key.clientName()))
-                .register(operations.registry()));
+        key -> {
+          Timer.Builder builder =
+              Timer.builder("http.client.requests")
+                  .description("HTTP requests sent")
+                  .tags(
+                      Tags.of(
+                          "method", key.method(),
+                          "uri", key.uri(),
+                          "status", key.status(),
+                          "outcome", key.outcome(),
+                          "exception", key.exception(),
+                          "client.name", key.clientName()));
+          // buckets, as the server timer has: latency per call in Grafana, and the exemplar linking a trace
+          if (percentileHistogram) {
+            builder.publishPercentileHistogram();
+          }
+          return builder.register(operations.registry());
+        });
   }
 
   /** The tags of one {@code http.client.requests} timer; the key of the shared meter cache. */

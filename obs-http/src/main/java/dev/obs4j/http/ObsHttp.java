@@ -160,7 +160,10 @@ public final class ObsHttp {
       return out;
     }
 
-    /** Whether {@code http.server.requests} publishes histogram buckets (default true: Grafana heatmaps, exemplars). */
+    /**
+     * Whether {@code http.server.requests} and {@code http.client.requests} publish histogram buckets (default
+     * true: Grafana heatmaps, exemplars).
+     */
     public Builder percentileHistogram(boolean enabled) {
       this.percentileHistogram = enabled;
       return this;

@@ -74,6 +74,8 @@ class SiteBrowserTest {
             "integrations/servlet.html",
             "integrations/jdk-httpserver.html",
             "integrations/http-client.html",
+            "integrations/apache-httpclient.html",
+            "integrations/okhttp.html",
             "integrations/jdbc.html",
             "integrations/kafka.html",
             "integrations/rabbitmq.html",
