@@ -58,6 +58,12 @@ final class ComposeFiles {
    * {@code alertmanager} (or nowhere when null). Nothing else changes.
    */
   static Path prometheusConfig(Path into, DemoProcess demo, String rulesGlob, String alertmanager) throws IOException {
+    return prometheusConfig(into, demo.gatewayPort(), demo.ordersPort(), demo.workerPort(), rulesGlob, alertmanager);
+  }
+
+  /** As {@link #prometheusConfig(Path, DemoProcess, String, String)}, the three parts on the ports given. */
+  static Path prometheusConfig(Path into, int gatewayPort, int ordersPort, int workerPort, String rulesGlob,
+      String alertmanager) throws IOException {
     ObjectNode config = yaml("prometheus/prometheus.yml");
     ArrayNode rules = config.putArray("rule_files");
     rules.add(rulesGlob);
@@ -77,9 +83,9 @@ final class ComposeFiles {
         local.add(
             "127.0.0.1:"
                 + switch (port) {
-                  case "8080" -> demo.gatewayPort();
-                  case "8081" -> demo.ordersPort();
-                  case "8082" -> demo.workerPort();
+                  case "8080" -> gatewayPort;
+                  case "8081" -> ordersPort;
+                  case "8082" -> workerPort;
                   default -> throw new AssertionError("unexpected target " + target);
                 });
       }

@@ -66,6 +66,13 @@ final class DemoProcess implements AutoCloseable {
     boolean logDirProperty = true;
     @Nullable String classPath;
     @Nullable Path workingDirectory;
+    int @Nullable [] ports;
+
+    /** Fixed ports instead of free ones, e.g. for a process restarted at the address Prometheus scrapes. */
+    Options ports(int gateway, int orders, int worker) {
+      ports = new int[] {gateway, orders, worker};
+      return this;
+    }
 
     Options env(String name, String value) {
       environment.put(name, value);
@@ -136,9 +143,9 @@ final class DemoProcess implements AutoCloseable {
 
   private static DemoProcess launch(int agentPort, Options options, String... flags) throws IOException {
     Path dir = Files.createTempDirectory("obs-demo-it");
-    int gateway = freePort();
-    int orders = freePort();
-    int worker = freePort();
+    int gateway = options.ports != null ? options.ports[0] : freePort();
+    int orders = options.ports != null ? options.ports[1] : freePort();
+    int worker = options.ports != null ? options.ports[2] : freePort();
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(options.jvmOptions);
