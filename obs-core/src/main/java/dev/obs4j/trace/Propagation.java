@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -167,6 +168,10 @@ public final class Propagation {
    * up again in the carrier's own spelling.
    */
   private static final class GetterAdapter<C> implements TextMapGetter<C> {
+    /** Header names not in lower case, and their lower case; bounded, so random names cannot grow it. */
+    private static final ConcurrentHashMap<String, String> LOWER_CASE = new ConcurrentHashMap<>();
+    private static final int LOWER_CASE_LIMIT = 1_024;
+
     private final HeaderGetter<? super C> getter;
 
     GetterAdapter(HeaderGetter<? super C> getter) {
@@ -192,10 +197,27 @@ public final class Propagation {
           @Override
           public String next() {
             String name = it.next();
-            return name == null ? "" : name.toLowerCase(Locale.ROOT);
+            return name == null ? "" : lowerCase(name);
           }
         };
       };
+    }
+
+    /**
+     * {@code name} in lower case, without a new string per request for the names servers hand over in the
+     * client's spelling ({@code User-Agent}): those seen before come from a bounded map (issue 24: Jaeger's
+     * propagator walks every name of every request, and a copy of each was most of what that walk allocated).
+     */
+    static String lowerCase(String name) {
+      String lower = LOWER_CASE.get(name);
+      if (lower != null) {
+        return lower;
+      }
+      lower = name.toLowerCase(Locale.ROOT); // the same string when it is lower-case already
+      if (lower != name && LOWER_CASE.size() < LOWER_CASE_LIMIT) {
+        LOWER_CASE.put(name, lower);
+      }
+      return lower;
     }
 
     @Override

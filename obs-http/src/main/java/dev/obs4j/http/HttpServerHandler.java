@@ -27,7 +27,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -79,6 +81,17 @@ public final class HttpServerHandler {
   private final AtomicInteger active;
   private final Duration[] objectives;
   private final String[] excludedPaths;
+  /**
+   * The timers of requests that threw nothing, by uri (a route template or a fixed fallback), method
+   * ({@link #TIMER_METHODS}) and status: found without building a key. At most {@link #PLAIN_TIMER_URIS}
+   * uris; past that the meter cache answers.
+   */
+  private final ConcurrentHashMap<String, AtomicReferenceArray<@Nullable AtomicReferenceArray<@Nullable Timer>>>
+      plainTimers = new ConcurrentHashMap<>();
+  /** Bounds the memory: a status array (600 references) per uri and method used, at most this many uris. */
+  private static final int PLAIN_TIMER_URIS = 256;
+  private static final String[] TIMER_METHODS =
+      {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "CONNECT", "TRACE", "QUERY", "_OTHER"};
 
   HttpServerHandler(ObsHttp config) {
     this.config = config;
@@ -249,8 +262,7 @@ public final class HttpServerHandler {
       Throwable cause = error == null ? null : SpanErrors.unwrap(error);
       String errorType = cause != null ? cause.getClass().getName() : (failed ? statusText(status) : null);
       String exception = cause == null ? "None" : exceptionTag(cause);
-      String outcome = status > 0 ? Outcome.forStatus(status).name() : "UNKNOWN";
-      Timer timer = timer(method, uri(route, status), statusTag(status), outcome, exception);
+      Timer timer = timer(method, uri(route, status), status, exception);
       int finalStatus = status;
       String finalRoute = route;
       Runnable logLine =
@@ -267,10 +279,52 @@ public final class HttpServerHandler {
     }
   }
 
+  /**
+   * The timer for one combination of tags. A request that threw nothing with a status from 100 to 599 (nearly
+   * all of them) finds it without allocating: by uri, then method, then status, in {@link #plainTimers};
+   * anything else goes to the shared meter cache under a {@link MeterKey}, as before.
+   */
+  Timer timer(String method, String uri, int status, String exception) {
+    int methodIndex;
+    if (exception.equals("None") && status >= 100 && status < STATUS_TAGS.length
+        && (methodIndex = methodIndex(method)) >= 0) {
+      AtomicReferenceArray<@Nullable AtomicReferenceArray<@Nullable Timer>> byMethod = plainTimers.get(uri);
+      if (byMethod == null) {
+        if (plainTimers.size() >= PLAIN_TIMER_URIS) {
+          return keyedTimer(method, uri, status, exception);
+        }
+        byMethod = plainTimers.computeIfAbsent(uri, u -> new AtomicReferenceArray<>(TIMER_METHODS.length));
+      }
+      AtomicReferenceArray<@Nullable Timer> byStatus = byMethod.get(methodIndex);
+      if (byStatus == null) {
+        byMethod.compareAndSet(methodIndex, null, new AtomicReferenceArray<>(STATUS_TAGS.length));
+        byStatus = byMethod.get(methodIndex);
+      }
+      Timer timer = byStatus.get(status);
+      if (timer == null) {
+        timer = keyedTimer(method, uri, status, exception);
+        byStatus.set(status, timer);
+      }
+      return timer;
+    }
+    return keyedTimer(method, uri, status, exception);
+  }
+
+  /** The index of {@code method} (a known method or {@code _OTHER}, as {@link #method} answers) or -1. */
+  private static int methodIndex(String method) {
+    for (int i = 0; i < TIMER_METHODS.length; i++) {
+      if (TIMER_METHODS[i].equals(method)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
   /** The timer for one combination of tags, looked up in the shared meter cache. */
-  private Timer timer(String method, String uri, String status, String outcome, String exception) {
+  private Timer keyedTimer(String method, String uri, int status, String exception) {
+    String outcome = status > 0 ? Outcome.forStatus(status).name() : "UNKNOWN";
     return meters.get(
-        MeterKey.of(TIMER, method, uri, status, outcome, exception),
+        MeterKey.of(TIMER, method, uri, statusTag(status), outcome, exception),
         key -> {
           Timer.Builder builder =
               Timer.builder(TIMER)

@@ -186,7 +186,8 @@ public final class JaegerThriftMapper {
     }
   }
 
-  private static String toJson(Object value) {
+  /** An array attribute as JSON text (Jaeger has no array tag). */
+  static String toJson(Object value) {
     if (!(value instanceof List)) {
       return String.valueOf(value);
     }

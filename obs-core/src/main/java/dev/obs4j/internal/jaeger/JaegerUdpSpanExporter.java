@@ -25,6 +25,7 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -34,7 +35,6 @@ import org.apache.thrift.TBase;
 import org.apache.thrift.TException;
 import org.apache.thrift.protocol.TCompactProtocol;
 import org.apache.thrift.protocol.TField;
-import org.apache.thrift.protocol.TList;
 import org.apache.thrift.protocol.TMessage;
 import org.apache.thrift.protocol.TMessageType;
 import org.apache.thrift.protocol.TStruct;
@@ -48,13 +48,15 @@ import org.slf4j.LoggerFactory;
  * {@code Agent.emitBatch} call in Thrift compact encoding over UDP, in datagrams of at most
  * {@value #MAX_DATAGRAM} bytes.
  *
- * <p>Written here, over jaeger-thrift's generated model and libthrift's {@link TCompactProtocol}, because
- * the discontinued {@code opentelemetry-exporter-jaeger-thrift} does not run on current SDKs, drops any batch
- * over 65,000 bytes whole and then sends corrupt datagrams from a buffer it never clears. Here every span is
- * encoded once, on its own, and the datagrams are assembled from those bytes: the envelope (message header,
- * {@code emitBatch_args}, {@code Batch}, {@code Process}, the span list header) is written by the same
- * protocol, and a compact-encoded struct does not depend on what precedes it, so a batch that would exceed
- * the limit is split exactly where it must be. Each datagram is a fresh array.
+ * <p>Written here because the discontinued {@code opentelemetry-exporter-jaeger-thrift} does not run on
+ * current SDKs, drops any batch over 65,000 bytes whole and then sends corrupt datagrams from a buffer it never
+ * clears. Here every span is encoded once, on its own, by {@link JaegerSpanEncoder} straight from the
+ * {@code SpanData} into a buffer reused from batch to batch (the same bytes jaeger-thrift's generated model
+ * writes through libthrift's {@link TCompactProtocol}, without that object graph per span), and the datagrams
+ * are assembled from those bytes: the envelope (message header, {@code emitBatch_args}, {@code Batch},
+ * {@code Process}) is written once by libthrift, and a compact-encoded struct does not depend on what precedes
+ * it, so a batch that would exceed the limit is split exactly where it must be. The datagram and its packet
+ * are reused too; the exporter is synchronized.
  *
  * <p>A span too large on its own (typically an error span with a deep stack trace) is shortened rather than
  * lost: its longest string values, stack traces first, are cut and end with {@value #TRUNCATION_MARKER}, and
@@ -90,6 +92,9 @@ public final class JaegerUdpSpanExporter implements SpanExporter, BoundedSpanPro
   /** Stop bytes after the span list: the end of {@code Batch} and of {@code emitBatch_args}. */
   private static final int SUFFIX_LENGTH = 2;
 
+  /** The compact element type of the span list: structs. */
+  private static final int STRUCT_ELEMENTS = 12;
+
   private static final ThrottledLogger log =
       new ThrottledLogger(LoggerFactory.getLogger(JaegerUdpSpanExporter.class));
 
@@ -113,6 +118,9 @@ public final class JaegerUdpSpanExporter implements SpanExporter, BoundedSpanPro
   private long resolvedAt;
   private byte @Nullable [] prefix;
   private volatile boolean shutdown;
+  /** Reused from batch to batch (the exporter is synchronized): the spans' bytes and the datagram's. */
+  private final JaegerSpanEncoder spanBuffer = new JaegerSpanEncoder();
+  private byte[] datagram = new byte[0];
 
   public JaegerUdpSpanExporter(String host, int port, Resource resource, SelfMetrics metrics) {
     this(host, port, resource, metrics, MAX_DATAGRAM, InetAddress::getByName, RESOLVE_INTERVAL);
@@ -153,84 +161,122 @@ public final class JaegerUdpSpanExporter implements SpanExporter, BoundedSpanPro
       drops.put(SelfMetrics.DROP_SHUTDOWN, spans.size());
       return drops;
     }
-    List<Datagram> datagrams;
     try {
-      datagrams = encode(spans, drops);
+      encode(spans, drops, (datagram, length, count) -> {
+        if (!send(datagram, length)) {
+          drops.merge(SelfMetrics.DROP_SEND_FAILED, count, Integer::sum);
+        }
+      });
     } catch (TException | RuntimeException e) {
       log.error("jaeger-encode", "Cannot encode the Jaeger process; " + spans.size() + " spans lost", e);
       drops.clear();
       drops.put(SelfMetrics.DROP_ENCODE_FAILED, spans.size());
-      return drops;
-    }
-    for (Datagram datagram : datagrams) {
-      if (!send(datagram.bytes)) {
-        drops.merge(SelfMetrics.DROP_SEND_FAILED, datagram.spans, Integer::sum);
-      }
     }
     return drops;
   }
 
+  /** Receives each datagram: its bytes (valid only during the call) and how many spans it holds. */
+  @FunctionalInterface
+  public interface DatagramConsumer {
+    void accept(byte[] datagram, int length, int spans);
+  }
+
   /**
    * Encodes {@code spans} into {@code emitBatch} datagrams of at most the size limit, shortening or dropping
-   * any span too large on its own. Public for the encoding benchmark.
+   * any span too large on its own. Public for the encoding benchmark and the tests.
    */
   public List<byte[]> encodeDatagrams(Collection<SpanData> spans) throws TException {
     List<byte[]> out = new ArrayList<>();
-    for (Datagram datagram : encode(spans, new HashMap<>())) {
-      out.add(datagram.bytes);
-    }
+    encodeDatagrams(spans, (datagram, length, count) -> out.add(Arrays.copyOf(datagram, length)));
     return out;
   }
 
-  /** Encodes {@code spans} into datagrams, adding to {@code drops} the spans it cannot encode or fit. */
-  private List<Datagram> encode(Collection<SpanData> spans, Map<String, Integer> drops) throws TException {
-    byte[] envelope = prefix();
-    int room = maxDatagram - envelope.length - SUFFIX_LENGTH;
-    List<byte[]> encoded = new ArrayList<>(spans.size());
-    for (SpanData span : spans) {
-      byte[] bytes;
-      try {
-        Span thrift = JaegerThriftMapper.toSpan(span);
-        bytes = encode(thrift);
-        if (bytes.length + listHeaderLength(1) > room) {
-          bytes = shorten(span.getName(), thrift, bytes.length, room - listHeaderLength(1));
-        }
-      } catch (TException | RuntimeException e) {
-        drops.merge(SelfMetrics.DROP_ENCODE_FAILED, 1, Integer::sum);
-        log.error("jaeger-encode", "Cannot encode span '" + span.getName() + "'; it is lost", e);
-        continue;
-      }
-      if (bytes == null) {
-        drops.merge(SelfMetrics.DROP_TOO_LARGE, 1, Integer::sum);
-        continue;
-      }
-      encoded.add(bytes);
-    }
-
-    List<Datagram> datagrams = new ArrayList<>();
-    int from = 0;
-    while (from < encoded.size()) {
-      int size = 0;
-      int to = from;
-      while (to < encoded.size()
-          && size + encoded.get(to).length + listHeaderLength(to - from + 1) <= room) {
-        size += encoded.get(to).length;
-        to++;
-      }
-      datagrams.add(new Datagram(datagram(envelope, encoded.subList(from, to), size), to - from));
-      from = to;
-    }
-    return datagrams;
+  /**
+   * Encodes {@code spans} as the exporter does before sending, handing each datagram to {@code consumer} from
+   * the exporter's reused buffer. Public for the encoding benchmark.
+   */
+  public synchronized void encodeDatagrams(Collection<SpanData> spans, DatagramConsumer consumer)
+      throws TException {
+    encode(spans, new HashMap<>(), consumer);
   }
 
-  private static final class Datagram {
-    final byte[] bytes;
-    final int spans;
-
-    Datagram(byte[] bytes, int spans) {
-      this.bytes = bytes;
-      this.spans = spans;
+  /**
+   * Encodes {@code spans} straight into the reused span buffer and hands a datagram to {@code consumer}
+   * whenever the next span would not fit in it, then the last one; adds to {@code drops} the spans it
+   * cannot encode or fit. A span too large on its own is mapped to Thrift objects and shortened there.
+   */
+  private void encode(Collection<SpanData> spans, Map<String, Integer> drops, DatagramConsumer consumer)
+      throws TException {
+    byte[] envelope = prefix();
+    int room = maxDatagram - envelope.length - SUFFIX_LENGTH;
+    JaegerSpanEncoder buffer = spanBuffer;
+    buffer.reset();
+    int pending = 0; // spans in the buffer, not yet sent
+    try {
+      for (SpanData span : spans) {
+        int start = buffer.size();
+        try {
+          buffer.writeSpan(span);
+          int length = buffer.size() - start;
+          if (length + listHeaderLength(1) > room) {
+            buffer.truncate(start);
+            byte[] shortened =
+                shorten(span.getName(), JaegerThriftMapper.toSpan(span), length, room - listHeaderLength(1));
+            if (shortened == null) {
+              drops.merge(SelfMetrics.DROP_TOO_LARGE, 1, Integer::sum);
+              continue;
+            }
+            buffer.writeBytes(shortened);
+          }
+        } catch (TException | RuntimeException e) {
+          buffer.truncate(start);
+          drops.merge(SelfMetrics.DROP_ENCODE_FAILED, 1, Integer::sum);
+          log.error("jaeger-encode", "Cannot encode span '" + span.getName() + "'; it is lost", e);
+          continue;
+        }
+        if (pending > 0 && buffer.size() + listHeaderLength(pending + 1) > room) {
+          emit(envelope, buffer, start, pending, consumer);
+          buffer.compact(start);
+          pending = 0;
+        }
+        pending++;
+      }
+      if (pending > 0) {
+        emit(envelope, buffer, buffer.size(), pending, consumer);
+      }
+    } finally {
+      buffer.reset();
     }
+  }
+
+  /** Hands {@code consumer} the datagram of the first {@code count} spans, {@code spanBytes} in the buffer. */
+  private void emit(byte[] envelope, JaegerSpanEncoder spans, int spanBytes, int count, DatagramConsumer consumer) {
+    int header = listHeaderLength(count);
+    int length = envelope.length + header + spanBytes + SUFFIX_LENGTH;
+    byte[] out = datagram;
+    if (out.length < length) {
+      out = new byte[length];
+      datagram = out;
+    }
+    System.arraycopy(envelope, 0, out, 0, envelope.length);
+    int at = envelope.length;
+    if (header == 1) {
+      out[at++] = (byte) ((count << 4) | STRUCT_ELEMENTS);
+    } else {
+      out[at++] = (byte) (0xf0 | STRUCT_ELEMENTS);
+      for (int v = count; ; v >>>= 7) {
+        if ((v & ~0x7f) == 0) {
+          out[at++] = (byte) v;
+          break;
+        }
+        out[at++] = (byte) ((v & 0x7f) | 0x80);
+      }
+    }
+    System.arraycopy(spans.buffer(), 0, out, at, spanBytes);
+    at += spanBytes;
+    out[at++] = 0; // end of Batch
+    out[at] = 0; // end of emitBatch_args
+    consumer.accept(out, length, count);
   }
 
   /**
@@ -352,11 +398,13 @@ public final class JaegerUdpSpanExporter implements SpanExporter, BoundedSpanPro
   }
 
   /** Sends one datagram; false (logged and counted) when it could not be sent. */
-  private boolean send(byte[] datagram) {
+  private boolean send(byte[] datagram, int length) {
     try {
-      socket().send(new DatagramPacket(datagram, datagram.length));
+      // a packet per datagram (one small object per ~200 spans): a connected socket stamps its address on the
+      // packet, and a reused packet would then not go to the agent's next address
+      socket().send(new DatagramPacket(datagram, 0, length));
       datagramsSent.increment();
-      bytesSent.increment(datagram.length);
+      bytesSent.increment(length);
       return true;
     } catch (IOException | RuntimeException e) {
       datagramsFailed.increment();
@@ -476,32 +524,6 @@ public final class JaegerUdpSpanExporter implements SpanExporter, BoundedSpanPro
       varint++;
     }
     return 1 + varint;
-  }
-
-  private static byte[] datagram(byte[] envelope, List<byte[]> spans, int spanBytes) {
-    byte[] header = listHeader(spans.size());
-    byte[] out = new byte[envelope.length + header.length + spanBytes + SUFFIX_LENGTH];
-    int at = 0;
-    System.arraycopy(envelope, 0, out, at, envelope.length);
-    at += envelope.length;
-    System.arraycopy(header, 0, out, at, header.length);
-    at += header.length;
-    for (byte[] span : spans) {
-      System.arraycopy(span, 0, out, at, span.length);
-      at += span.length;
-    }
-    // The two stop bytes (TType.STOP) that end Batch and emitBatch_args are already zero.
-    return out;
-  }
-
-  private static byte[] listHeader(int count) {
-    try {
-      TMemoryBuffer buffer = new TMemoryBuffer(8);
-      new TCompactProtocol(buffer).writeListBegin(new TList(TType.STRUCT, count));
-      return copy(buffer);
-    } catch (TException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   @Override
