@@ -134,7 +134,7 @@ class AlertChannelsTest {
    * this Alertmanager takes them inline from the test's own values instead. Besides that, only the addresses
    * (api_url, the Slack URL file) and the first wait change.
    */
-  private static Path renderForThisAlertmanager(Path dir, String slackUrl, String telegramUrl, String token, long chatId)
+  static Path renderForThisAlertmanager(Path dir, String slackUrl, String telegramUrl, String token, long chatId)
       throws IOException {
     ObjectNode am = ComposeFiles.yaml("alertmanager/alertmanager.yml");
     Set<String> knownKeys = keys("alerting/alertmanager-telegram-config-keys.txt");

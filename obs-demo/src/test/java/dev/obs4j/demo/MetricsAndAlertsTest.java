@@ -113,14 +113,11 @@ class MetricsAndAlertsTest {
     slack.start();
     try {
       Path here = Files.createDirectory(dir.resolve("alerting"));
-      // Alertmanager as shipped, its Slack URL file pointing here and its first wait shortened.
-      Path url = Files.writeString(here.resolve("slack_webhook_url"),
-          "http://127.0.0.1:" + slack.getAddress().getPort() + "/services/T000/B000/XXXX");
-      ObjectNode am = ComposeFiles.yaml("alertmanager/alertmanager.yml");
-      ((ObjectNode) am.at("/receivers/0/slack_configs/0")).put("api_url_file", url.toString());
-      ((ObjectNode) am.get("route")).put("group_wait", "1s");
-      Path amConfig = here.resolve("alertmanager.yml");
-      ComposeFiles.YAML.writeValue(amConfig.toFile(), am);
+      // Alertmanager as shipped, its Slack URL file pointing here and its first wait shortened (Telegram, to a
+      // closed port here, is AlertChannelsTest's).
+      Path amConfig = AlertChannelsTest.renderForThisAlertmanager(here,
+          "http://127.0.0.1:" + slack.getAddress().getPort() + "/services/T000/B000/XXXX",
+          "http://127.0.0.1:" + DemoProcess.freePort(), "0:unused", -1);
       // The shipped rules with their `for:` shortened, so the alert fires within the test's patience.
       Path rules = Files.createDirectory(here.resolve("rules"));
       for (Path file : ComposeFiles.list("prometheus/rules", ".yml")) {
