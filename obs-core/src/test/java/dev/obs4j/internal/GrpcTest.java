@@ -106,7 +106,12 @@ class GrpcTest {
       }
       assertThat(manager.requests()).isNotEmpty();
       assertThat(serviceName(manager.requests().get(0))).isEqualTo("remote-sampled");
-      Thread.sleep(300); // let the answer be applied
+      // The sampler applies an answer before it polls again: a second request means the first answer is in
+      // force (a fixed sleep was not enough on a loaded machine).
+      while (manager.requests().size() < 2 && System.nanoTime() < deadline + TimeUnit.SECONDS.toNanos(10)) {
+        Thread.sleep(20);
+      }
+      assertThat(manager.requests()).hasSizeGreaterThanOrEqualTo(2);
       for (int i = 0; i < 100; i++) {
         recorder.obs.runInSpan("root", () -> {});
       }

@@ -86,6 +86,18 @@ final class Docs {
     return one(spans, s -> s.getKind() == kind, "of kind " + kind);
   }
 
+  /**
+   * The one finished span of {@code kind}, waited for (at most 10 s): a span that ends on another thread (a gRPC
+   * server's, once the call closed) may end after the caller got its answer.
+   */
+  static SpanData awaitSpan(InMemorySpanExporter spans, SpanKind kind) throws InterruptedException {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    while (spans.getFinishedSpanItems().stream().noneMatch(s -> s.getKind() == kind) && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    return span(spans, kind);
+  }
+
   private static SpanData one(InMemorySpanExporter spans, Predicate<SpanData> wanted, String what) {
     List<SpanData> found = spans.getFinishedSpanItems().stream().filter(wanted).toList();
     if (found.size() != 1) {

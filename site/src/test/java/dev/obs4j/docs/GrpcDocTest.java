@@ -117,7 +117,7 @@ class GrpcDocTest {
             () -> ClientCalls.blockingUnaryCall(channel, GET, CallOptions.DEFAULT, "17"));
         assertThat(order).isEqualTo("order 17");
         SpanData client = Docs.span(gatewaySpans, SpanKind.CLIENT);
-        SpanData served = Docs.span(orderSpans, SpanKind.SERVER);
+        SpanData served = Docs.awaitSpan(orderSpans, SpanKind.SERVER); // ends once the server closed the call
         assertThat(client.getName()).isEqualTo("shop.Orders/Get");
         assertThat(served.getName()).isEqualTo("shop.Orders/Get");
         assertThat(served.getTraceId()).isEqualTo(client.getTraceId());
@@ -131,7 +131,7 @@ class GrpcDocTest {
         assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(channel, GET, CallOptions.DEFAULT, "0"))
             .isInstanceOf(StatusRuntimeException.class);
         assertThat(Docs.span(gatewaySpans, SpanKind.CLIENT).getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
-        assertThat(Docs.span(orderSpans, SpanKind.SERVER).getStatus().getStatusCode())
+        assertThat(Docs.awaitSpan(orderSpans, SpanKind.SERVER).getStatus().getStatusCode())
             .as("NOT_FOUND is the caller's business").isEqualTo(StatusCode.UNSET);
 
         assertThat(Docs.scrape(obs))
