@@ -72,6 +72,15 @@ class OkHttpClientTest extends AbstractHttpClientContractTest {
     return done;
   }
 
+  /**
+   * The OkHttp this run has: 5 in the default test run, 4.12 in the {@code okhttp-4} run (obs-http's pom),
+   * which swaps the jars; without this check a broken swap would test 5 twice.
+   */
+  @Test
+  void runsOnTheOkHttpOfThisTestRun() {
+    assertThat(okhttp3.OkHttp.VERSION).startsWith(System.getProperty("obs4j.expect.okhttp", "5."));
+  }
+
   @Test
   void enqueuedCall_isAChildOfTheSpanCurrentAtNewCall() throws Exception {
     try (Obs obs = obs(null)) {
