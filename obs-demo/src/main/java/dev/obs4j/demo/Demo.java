@@ -144,7 +144,7 @@ final class Demo implements AutoCloseable {
         }
       });
       ObsHttp gatewayHttp = ObsHttp.create(g);
-      Javalin app = new Gateway(gatewayHttp, ordersUrl).create(gatewayHttp, needs);
+      Javalin app = new Gateway(gatewayHttp, OrdersClient.create(config.ordersClient(), gatewayHttp), ordersUrl).create(gatewayHttp, needs);
       servers.add(0, app); // stopped first
       try (Scope ignored = g.serviceScope()) {
         app.start(config.host(), config.gatewayPort());

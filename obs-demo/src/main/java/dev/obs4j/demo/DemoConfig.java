@@ -38,6 +38,7 @@ record DemoConfig(
     String rabbitmqUser,
     String rabbitmqPassword,
     @Nullable String ordersUrl,
+    String ordersClient,
     @Nullable String logFormat,
     @Nullable String otlpEndpoint,
     boolean traffic,
@@ -60,6 +61,8 @@ record DemoConfig(
           "  --worker-port N          worker HTTP port: /healthy, /metrics (default 8082)",
           "  --orders-url URL         where the gateway finds orders (default http://127.0.0.1:<orders port>),",
           "                           e.g. http://orders:8081",
+          "  --orders-client C        how the gateway calls orders: jdk (java.net.http, default) or apache",
+          "                           (Apache HttpClient 5); both traced by obs4j, the same spans and metrics",
           "  --jdbc-url URL           database (default H2 in memory), e.g. jdbc:postgresql://127.0.0.1:5432/demo",
           "  --jdbc-user U, --jdbc-password P",
           "  --kafka HOST:PORT        orders travel through Kafka topic 'orders' (default: the in-JVM queue)",
@@ -103,8 +106,8 @@ record DemoConfig(
 
   private static final List<String> FLAGS =
       List.of(
-          "part", "host", "gateway-port", "orders-port", "worker-port", "orders-url", "jdbc-url", "jdbc-user",
-          "jdbc-password", "kafka", "rabbitmq", "rabbitmq-user", "rabbitmq-password", "log-format", "otlp",
+          "part", "host", "gateway-port", "orders-port", "worker-port", "orders-url", "orders-client", "jdbc-url",
+          "jdbc-user", "jdbc-password", "kafka", "rabbitmq", "rabbitmq-user", "rabbitmq-password", "log-format", "otlp",
           "traffic", "traffic-rate", "traffic-duration", "traffic-requests", "traffic-seed",
           "slow-query");
 
@@ -154,6 +157,7 @@ record DemoConfig(
             orDefault(value.apply("rabbitmq-user"), "guest"),
             orDefault(value.apply("rabbitmq-password"), "guest"),
             ordersUrl(value, problems),
+            ordersClient(value, problems),
             logFormat(value, problems),
             value.apply("otlp"),
             Boolean.parseBoolean(value.apply("traffic")),
@@ -220,6 +224,20 @@ record DemoConfig(
     problems.add("--orders-url must be the orders service's http:// or https:// address with no path, such as "
         + "http://orders:8081, not '" + raw + "'");
     return null;
+  }
+
+  /** {@code --orders-client}: jdk unless apache is named. */
+  private static String ordersClient(Function<String, @Nullable String> value, List<String> problems) {
+    String raw = value.apply("orders-client");
+    if (raw == null || raw.isBlank()) {
+      return "jdk";
+    }
+    String client = raw.trim().toLowerCase(Locale.ROOT);
+    if (client.equals("jdk") || client.equals("apache")) {
+      return client;
+    }
+    problems.add("--orders-client must be jdk or apache, not '" + raw + "'");
+    return "jdk";
   }
 
   private static @Nullable String logFormat(Function<String, @Nullable String> value, List<String> problems) {

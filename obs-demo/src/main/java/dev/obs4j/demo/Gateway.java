@@ -7,16 +7,11 @@ package dev.obs4j.demo;
 import dev.obs4j.Obs;
 import dev.obs4j.ObsContext;
 import dev.obs4j.http.ObsHttp;
-import dev.obs4j.http.client.ObsHttpClient;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,8 +19,8 @@ import org.slf4j.MDC;
 
 /**
  * The gateway (service A): the public face of the demo. It takes the user id from {@code X-User-Id}, checks
- * what it can, and calls the orders service with obs4j's traced {@code HttpClient}, which carries the trace
- * and the user id along.
+ * what it can, and calls the orders service with a client traced by obs4j ({@link OrdersClient}: the JDK's
+ * or Apache HttpClient 5), which carries the trace and the user id along.
  */
 final class Gateway {
   private static final Logger log = LoggerFactory.getLogger(Gateway.class);
@@ -40,13 +35,12 @@ final class Gateway {
   private static final Logger access = LoggerFactory.getLogger(ACCESS_LOGGER);
 
   private final Obs obs;
-  private final HttpClient orders;
+  private final OrdersClient orders;
   private final URI ordersBase;
 
-  Gateway(ObsHttp http, URI ordersBase) {
+  Gateway(ObsHttp http, OrdersClient orders, URI ordersBase) {
     this.obs = http.obs();
-    this.orders =
-        ObsHttpClient.wrap(http, HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build());
+    this.orders = orders;
     this.ordersBase = ordersBase;
   }
 
@@ -132,14 +126,10 @@ final class Gateway {
 
   /** Calls the orders service and answers with what it answered; one retry for a GET that found it down. */
   private void forward(Context ctx, String method, String path, String body) throws InterruptedException {
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(ordersBase.resolve(path))
-            .timeout(Duration.ofSeconds(10))
-            .header("Content-Type", "application/json");
-    request.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-    HttpResponse<String> response;
+    URI uri = ordersBase.resolve(path);
+    OrdersClient.Answer response;
     try {
-      response = orders.send(request.build(), HttpResponse.BodyHandlers.ofString());
+      response = orders.send(method, uri, body);
     } catch (IOException first) {
       if (!method.equals("GET")) {
         DemoHttp.error(ctx, HttpStatus.BAD_GATEWAY, "the orders service did not answer: " + first.getMessage());
@@ -148,12 +138,12 @@ final class Gateway {
       // recoverable: a GET can be repeated
       log.warn("the orders service did not answer {} {} ({}); trying once more", method, path, first.toString());
       try {
-        response = orders.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        response = orders.send(method, uri, body);
       } catch (IOException second) {
         DemoHttp.error(ctx, HttpStatus.BAD_GATEWAY, "the orders service did not answer: " + second.getMessage());
         return;
       }
     }
-    ctx.status(response.statusCode()).contentType("application/json").result(response.body());
+    ctx.status(response.status()).contentType("application/json").result(response.body());
   }
 }

@@ -81,6 +81,17 @@ class DemoConfigTest {
     assertThat(config.logFormat()).isEqualTo("text");
   }
 
+  @Test
+  void ordersClient_jdkByDefault_apacheByFlagOrEnvironment_elseRefusedNamingTheFlag() {
+    assertThat(DemoConfig.parse(new String[0], name -> null).ordersClient()).isEqualTo("jdk");
+    assertThat(DemoConfig.parse(new String[] {"--orders-client", "Apache"}, name -> null).ordersClient())
+        .isEqualTo("apache");
+    assertThat(DemoConfig.parse(new String[0], Map.of("DEMO_ORDERS_CLIENT", "apache")::get).ordersClient())
+        .isEqualTo("apache");
+    assertThatThrownBy(() -> DemoConfig.parse(new String[] {"--orders-client", "okhttp"}, name -> null))
+        .hasMessageContaining("--orders-client must be jdk or apache, not 'okhttp'");
+  }
+
   @ParameterizedTest
   @CsvSource({"orders", "worker"})
   void ordersOrWorkerAlone_inJvmQueueAndH2_refusedNamingTheSettings(String part) {

@@ -34,19 +34,26 @@ class OneTraceTest {
   void embeddedDefaults_postOrder_isOneTraceThroughGatewayOrdersDatabaseQueueAndWorker() throws Exception {
     try (UdpAgent agent = new UdpAgent();
         DemoProcess demo = DemoProcess.start(agent.port())) {
-      assertOneTrace(demo, agent, "h2database", "jvm_queue");
+      JaegerTrace trace = assertOneTrace(demo, agent, "h2database", "jvm_queue");
+      assertThat(trace.one("orders", "server", "POST /orders").tag("user_agent.original"))
+          .hasValueSatisfying(ua -> assertThat(ua).startsWith("Java-http-client/"));
     }
   }
 
+  /** With the gateway calling orders through Apache HttpClient 5 ({@code --orders-client apache}). */
   @Test
-  void postgresqlAndKafka_postOrder_isOneTrace() throws Exception {
+  void postgresqlAndKafka_gatewayOnApacheHttpClient_postOrder_isOneTrace() throws Exception {
     try (PostgresServer postgres = new PostgresServer();
         KafkaBroker kafka = new KafkaBroker();
         UdpAgent agent = new UdpAgent();
         DemoProcess demo =
             DemoProcess.start(
-                agent.port(), "--jdbc-url", postgres.url(), "--jdbc-user", "postgres", "--kafka", kafka.bootstrap())) {
-      assertOneTrace(demo, agent, "postgresql", "kafka");
+                agent.port(), "--jdbc-url", postgres.url(), "--jdbc-user", "postgres", "--kafka", kafka.bootstrap(),
+                "--orders-client", "apache")) {
+      JaegerTrace trace = assertOneTrace(demo, agent, "postgresql", "kafka");
+      assertThat(trace.one("orders", "server", "POST /orders").tag("user_agent.original"))
+          .as("the call came through Apache HttpClient")
+          .hasValueSatisfying(ua -> assertThat(ua).startsWith("Apache-HttpClient/5"));
     }
   }
 
@@ -63,10 +70,12 @@ class OneTraceTest {
     }
   }
 
-  static void assertOneTrace(DemoProcess demo, UdpAgent agent, String database, String queue)
+  /** One order through {@code demo} is one trace of the parts' spans, and its log lines carry its ids. */
+  static JaegerTrace assertOneTrace(DemoProcess demo, UdpAgent agent, String database, String queue)
       throws Exception {
     Placed placed = placeAndShip(demo);
-    assertOneTraceSpans(JaegerTrace.await(agent, placed.traceId(), 10, 30), database, queue);
+    JaegerTrace trace = JaegerTrace.await(agent, placed.traceId(), 10, 30);
+    assertOneTraceSpans(trace, database, queue);
     assertLogLinesOfTheOrder(demo.logLines(placed.traceId()), placed.id());
     // Every line the demo's request code wrote is among them: none lost its trace id.
     Set<String> requestLoggers =
@@ -74,6 +83,7 @@ class OneTraceTest {
     assertThat(demo.logLines())
         .filteredOn(l -> requestLoggers.contains(l.path("log.logger").asText()))
         .allSatisfy(l -> assertThat(l.path("trace.id").asText()).as(l.toString()).isNotEmpty());
+    return trace;
   }
 
   /** An order placed by alice through the gateway: its trace id and order id. */
