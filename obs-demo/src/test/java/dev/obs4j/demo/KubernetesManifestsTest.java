@@ -187,7 +187,7 @@ class KubernetesManifestsTest {
         .containsExactlyInAnyOrder("gateway", "orders", "worker");
   }
 
-  /** Every container anywhere has limits and no capabilities; only Prometheus holds an API token. */
+  /** Every container anywhere has limits and no capabilities; only Prometheus and kube-state-metrics hold an API token. */
   @Test
   void everyPodOfEveryKustomization_isBoundedAndHoldsNoTokenItDoesNotUse() throws Exception {
     List<String> problems = new ArrayList<>();
@@ -195,7 +195,7 @@ class KubernetesManifestsTest {
       for (Map.Entry<String, JsonNode> e : KubernetesManifests.podSpecs(KubernetesManifests.render(kustomization)).entrySet()) {
         String pod = kustomization + " " + e.getKey();
         boolean token = e.getValue().path("automountServiceAccountToken").asBoolean(true);
-        if (token != e.getKey().equals("Deployment prometheus")) {
+        if (token != Set.of("Deployment prometheus", "Deployment kube-state-metrics").contains(e.getKey())) {
           problems.add(pod + ": automountServiceAccountToken " + token);
         }
         for (JsonNode c : e.getValue().path("containers")) {
