@@ -14,10 +14,12 @@ between the snapshots is not counted (the report says how many did); one that st
 
 JFR: `jfr print --json --stack-depth 256 --events jdk.ExecutionSample`, streamed (one event decoded at a
 time, so a recording of any size fits). JFR samples a thread only while it runs Java code (state "in Java");
-time in the kernel (socket reads and writes), in native code or in the VM's own runtime is never in these
-samples. So a share of the request threads' samples is converted to µs per request by multiplying it with
-the request threads' *user* CPU per request, and the kernel time is a line of its own. The sampled time
-(samples x period / requests) is printed beside it as a cross-check.
+time in the kernel (socket reads and writes), in native code or in the VM's own runtime (parking and waking
+threads, allocation slow paths) is never in these samples. Each sample stands for one period of Java time,
+so the instrumentation's µs per request is its samples x period / requests (checked against a thread that
+runs almost only Java code: the Jaeger export thread's samples came to 92% of its schedstat CPU). The
+request threads' user CPU is several times the Java time JFR sees; scaling the instrumentation's share of
+the samples by that user CPU gives an upper bound, printed beside it. The kernel time is a line of its own.
 
 A request-thread sample is the instrumentation's when, walking its stack from the thread's start towards
 the top frame, it is inside an instrumentation region at the top: a region starts at the first frame of
@@ -155,6 +157,7 @@ def frame_class(frame):
     name = frame["method"]["type"]["name"]
     if frame["method"]["type"].get("hidden") and "/" in name:
         name = name.rsplit("/", 1)[0]  # a hidden class (lambda, LambdaForm): drop its /0x... suffix
+    name = name.split("+0x", 1)[0]
     return name.replace("/", ".")
 
 
@@ -288,10 +291,11 @@ def report(directory):
         cpu = thread_cpu(os.path.join(directory, r["before"]), os.path.join(directory, r["after"]), requests)
         jfr = analyze_jfr(os.path.join(directory, r["jfr"]))
         share = jfr["instr"] / jfr["request"] if jfr["request"] else 0.0
-        per_sample = cpu["request_user"] / jfr["request"] if jfr["request"] else 0.0  # µs/req one sample stands for
+        per_sample = float(r["period_ms"]) * 1000 / requests  # µs per request that one sample stands for
         data[(r["config"], r["route"])] = dict(r=r, cpu=cpu, jfr=jfr, share=share, per_sample=per_sample,
-                                               instr_us=share * cpu["request_user"],
-                                               sampled_us=jfr["request"] * float(r["period_ms"]) * 1000 / requests)
+                                               instr_us=jfr["instr"] * per_sample,
+                                               instr_upper=share * cpu["request_user"],
+                                               sampled_us=jfr["request"] * per_sample)
     configs = list(dict.fromkeys(r["config"] for r in rows))
     routes = list(dict.fromkeys(r["route"] for r in rows))
     p = print
@@ -316,20 +320,21 @@ def report(directory):
 
     p("\n#### Request threads by JFR execution sample\n")
     p("Instrumentation share: of the request threads' execution samples, those inside an instrumentation region "
-      "(see jfr_account.py). µs/req = share x request threads' user CPU per request. Sampled = samples x period / "
-      "requests, the Java time JFR saw (a cross-check: it misses what the VM runs outside Java code).\n")
-    p("| configuration | route | request samples (truncated) | instrumentation share | instrumentation µs/req "
-      "| request user µs/req | sampled µs/req | by top-frame library, µs/req |")
-    p("|---|---|---|---|---|---|---|---|")
+      "(see jfr_account.py). Java µs/req = samples x period / requests: all request-thread samples (the Java time "
+      "JFR saw), and the instrumentation's. Upper bound = share x request threads' user CPU per request. The "
+      "libraries are those of the top frame of the instrumentation's samples, in µs/req.\n")
+    p("| configuration | route | request samples (truncated) | request Java µs/req | request user µs/req "
+      "| instrumentation share | instrumentation µs/req | upper bound | by top-frame library, µs/req |")
+    p("|---|---|---|---|---|---|---|---|---|")
     for route in routes:
         for config in configs:
             d = data.get((config, route))
             if not d:
                 continue
             j = d["jfr"]
-            p(f"| {config} | {route} | {j['request']} ({j['truncated']}) | {100 * d['share']:.1f}% "
-              f"| {d['instr_us']:.2f} | {d['cpu']['request_user']:.1f} | {d['sampled_us']:.1f} "
-              f"| {top(j['instr_lib'], d['per_sample'], 8)} |")
+            p(f"| {config} | {route} | {j['request']} ({j['truncated']}) | {d['sampled_us']:.1f} "
+              f"| {d['cpu']['request_user']:.1f} | {100 * d['share']:.1f}% | {d['instr_us']:.2f} "
+              f"| {d['instr_upper']:.1f} | {top(j['instr_lib'], d['per_sample'], 8)} |")
 
     p("\n#### Instrumentation on the request threads by entry point (outermost obs4j/OTel frame > what it called)\n")
     p("| configuration | route | entry points, µs/req (top 8) |")
@@ -353,12 +358,13 @@ def report(directory):
         p("\nNo bare configuration in this run: no accounting against bare.")
         return
     p("\n#### The accounting: extra CPU per request over bare, by component\n")
-    p("extra = instrumentation frames (request threads, JFR) + request threads' other user time + request threads' "
-      "kernel time + export + JIT + GC/VM + other threads. Named = every part but the request threads' other user "
-      "time (the residual no frame names).\n")
+    p("extra = instrumentation frames (request threads, JFR samples x period) + request threads' other user time + "
+      "request threads' kernel time + export + JIT + GC/VM + other threads. Named = every part but the request "
+      "threads' other user time (the residual no frame names); the last column takes the upper bound for the "
+      "instrumentation frames instead.\n")
     p("| configuration | route | extra µs/req | instrumentation frames | request rest (user) | request kernel "
-      "| export | jit | gc | other | named | named share |")
-    p("|---|---|---|---|---|---|---|---|---|---|---|---|")
+      "| export | jit | gc | other | named | named share | named share (upper bound) |")
+    p("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for route in routes:
         base = data.get(("bare", route))
         if not base:
@@ -375,11 +381,15 @@ def report(directory):
             kernel = d["cpu"]["request_kernel"] - base["cpu"]["request_kernel"]
             parts = {k: g[k] - bg[k] for k in ("export", "jit", "gc", "other")}
             named = instr + kernel + sum(parts.values())
-            named_share = f"{100 * named / extra:.0f}%" if extra > 0 else "-"
-            p(f"| {config} | {route} | {extra:.1f} | {instr:.1f} | {rest:.1f} | {kernel:.1f} | {parts['export']:.1f} "
-              f"| {parts['jit']:.1f} | {parts['gc']:.1f} | {parts['other']:.1f} | {named:.1f} | {named_share} |")
+            upper = named - instr + d["instr_upper"] - base["instr_upper"]
 
-    p("\n#### Request threads outside instrumentation regions, by top-frame library: µs/req (difference to bare)\n")
+            def pct(v):
+                return f"{100 * v / extra:.0f}%" if extra > 0 else "-"
+            p(f"| {config} | {route} | {extra:.1f} | {instr:.1f} | {rest:.1f} | {kernel:.1f} | {parts['export']:.1f} "
+              f"| {parts['jit']:.1f} | {parts['gc']:.1f} | {parts['other']:.1f} | {named:.1f} | {pct(named)} "
+              f"| {pct(upper)} |")
+
+    p("\n#### Request threads outside instrumentation regions, by top-frame library: Java µs/req (difference to bare)\n")
     p("| configuration | route | library µs/req (+bare) |")
     p("|---|---|---|")
     for route in routes:
@@ -395,8 +405,9 @@ def report(directory):
                 f"{k} {mine.get(k, 0):.1f} ({mine.get(k, 0) - theirs.get(k, 0):+.1f})" for k in keys) + " |")
 
     p("\n#### Threads outside the request threads (µs/req by thread name stem) and the export threads' top frames\n")
-    p("| configuration | route | threads, µs/req (>= 0.05) | export samples by top frame (count, top 5) |")
-    p("|---|---|---|---|")
+    p("| configuration | route | threads, µs/req (>= 0.05) | export: CPU / JFR Java µs/req | export samples by top "
+      "frame (count, top 5) |")
+    p("|---|---|---|---|---|")
     for route in routes:
         for config in configs:
             d = data.get((config, route))
@@ -404,8 +415,9 @@ def report(directory):
                 continue
             names = sorted(((k, v) for k, v in d["cpu"]["by_name"].items()
                             if not k.startswith("request:") and v >= 0.05), key=lambda kv: -kv[1])
+            export_java = d["jfr"]["by_group"].get("export", 0) * d["per_sample"]
             p(f"| {config} | {route} | " + "; ".join(f"{k} {v:.2f}" for k, v in names)
-              + f" | {top(d['jfr']['export_top'], 1, 5, 0)} |")
+              + f" | {d['cpu']['groups']['export']:.2f} / {export_java:.2f} | {top(d['jfr']['export_top'], 1, 5, 0)} |")
 
 
 if __name__ == "__main__":
