@@ -26,6 +26,7 @@
 # threads-by-name.csv and summary.md. SKIP_BUILD=1 uses the jar already built (build it with
 # mvn -DskipTests package -pl benchmarks/overhead-app -am).
 # Needs: a JDK 17, Maven, taskset, curl, python3, wrk (installed with apt-get when missing). Loopback only.
+# Where the extra CPU goes, by thread group and by JFR frame at one fixed rate: profile.sh (jfr_account.py).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
