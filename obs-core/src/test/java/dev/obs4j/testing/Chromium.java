@@ -34,6 +34,30 @@ public final class Chromium {
     run("--screenshot=" + png.toAbsolutePath(), "--window-size=1280," + height, url);
   }
 
+  /**
+   * The page at {@code url} as its scripts built it: Chromium's virtual clock runs {@code virtualMillis}
+   * ({@code --virtual-time-budget}, which waits for the page's requests and skips idle time) before the DOM is
+   * taken, for pages that fetch and draw their content after loading (Prometheus's graph page). Must be above 0.
+   */
+  public static String dom(String url, int virtualMillis) throws Exception {
+    return run("--virtual-time-budget=" + positive(virtualMillis), "--dump-dom", url);
+  }
+
+  /** {@link #screenshot(String, Path, int)} after {@code virtualMillis} of the page's scripts, as {@link #dom(String, int)}. */
+  public static void screenshot(String url, Path png, int height, int virtualMillis) throws Exception {
+    Files.createDirectories(png.toAbsolutePath().getParent());
+    run("--virtual-time-budget=" + positive(virtualMillis), "--screenshot=" + png.toAbsolutePath(),
+        "--window-size=1280," + height, url);
+  }
+
+  /** A budget of 0 made Chromium 156 hang instead of taking the page at once. */
+  private static int positive(int virtualMillis) {
+    if (virtualMillis <= 0) {
+      throw new IllegalArgumentException("virtual time budget must be above 0 ms: " + virtualMillis);
+    }
+    return virtualMillis;
+  }
+
   private static String run(String... args) throws Exception {
     Path profile = Files.createTempDirectory("chromium-profile");
     List<String> command = new ArrayList<>(List.of(

@@ -130,6 +130,19 @@ class RestartsTest {
           }
           assertThat(checked).as("every Prometheus query of the dashboard is checked above")
               .containsExactlyInAnyOrderElementsOf(allTargets(dashboard));
+
+          // For the demo page: the alert's measure as the panel queries it, and the firing alert, in Prometheus's UI.
+          String minutes = ((System.currentTimeMillis() - prometheusStart) / 60_000 + 1) + "m";
+          Screenshots.take(Screenshots.prometheusGraph(prometheus, grafana(last15m, ".*", range), false, minutes),
+              "prometheus-restarts-graph", 880, 20_000, dom -> assertThat(dom)
+                  .contains("Total time series: 3", "<path class=\"path\" d=\"M")
+                  .contains("<span class=\"label\">{service=\"gateway\"}</span>", "<span class=\"label\">{service=\"orders\"}</span>",
+                      "<span class=\"label\">{service=\"worker\"}</span>"));
+          Screenshots.take(Screenshots.prometheusAlerts(prometheus), "prometheus-frequent-restarts-alert", 560, 15_000,
+              dom -> assertThat(dom)
+                  .containsPattern("alert-danger alert_header\">\\s*<td><i class=\"icon-chevron-down\"></i> <b>"
+                      + ALERT + "</b> \\(1 active\\)")
+                  .containsSubsequence("<b>" + ALERT + "</b>", "service=\"gateway\"", ">firing<"));
         } finally {
           gateway.close();
         }

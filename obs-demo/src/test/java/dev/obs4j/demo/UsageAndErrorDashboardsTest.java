@@ -352,6 +352,20 @@ class UsageAndErrorDashboardsTest {
       }
     }
     assertThat(checked).isEqualTo(4);
+
+    // For the demo page: the panel "Requests per feature", its query as Grafana sends it, in Prometheus's UI.
+    String perFeature = null;
+    for (JsonNode panel : dashboard.path("panels")) {
+      if (panel.path("title").asText().equals("Requests per feature")) {
+        perFeature = panel.at("/targets/0/expr").asText().replace("$__range", range);
+      }
+    }
+    assertThat(perFeature).as("the panel 'Requests per feature'").isNotNull();
+    Screenshots.take(Screenshots.prometheusGraph(prometheus, perFeature, true, "1h"), "prometheus-usage-requests-per-feature",
+        720, 20_000, dom -> {
+          assertThat(dom).contains("Total time series: " + requests.size());
+          requests.keySet().forEach(route -> assertThat(dom).contains("<td>{uri=\"" + route + "\"}</td>"));
+        });
   }
 
   /**
