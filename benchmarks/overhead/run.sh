@@ -19,7 +19,7 @@
 #   4. summarize.py: per configuration and route, the median of the per-round ratios to bare with a 95%
 #      bootstrap interval over rounds, and a verdict per goal of issue 24 (met / missed / not resolved).
 #
-#   benchmarks/overhead/run.sh              # the full run: ROUNDS=8, about 25 minutes on 2 cores
+#   benchmarks/overhead/run.sh              # the full run: ROUNDS=8, about 50 minutes on 2 cores
 #   benchmarks/overhead/run.sh --quick      # 2 short rounds: checks the harness, resolves nothing
 #
 # Results: $OUT (default benchmarks/overhead/results): runs.csv, fixed.csv, starts.csv, threads.csv,
