@@ -39,7 +39,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from threads import GROUPS, group  # noqa: E402  the same grouping as run.sh's threads.csv
+from threads import GROUPS, group, snapshot  # noqa: E402  the same grouping and snapshots as run.sh's threads.csv
 
 INSTRUMENTATION = ("dev.obs4j.", "io.opentelemetry.", "io.micrometer.", "io.prometheus.")
 APPLICATION = "dev.obs4j.benchmarks."
@@ -49,25 +49,6 @@ HZ = os.sysconf("SC_CLK_TCK")
 
 
 # ---------------------------------------------------------------------------------------------- snapshot
-
-def snapshot(pid, path):
-    lines = []
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        try:
-            with open(f"/proc/{pid}/task/{tid}/comm") as f:
-                name = f.read().strip()
-            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
-                ns = int(f.read().split()[0])
-            with open(f"/proc/{pid}/task/{tid}/stat") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) ": field 3 is fields[0]
-        utime, stime = int(fields[11]), int(fields[12])
-        lines.append(f"{tid}\t{name}\t{ns}\t{utime}\t{stime}")
-    with open(path, "w") as f:
-        f.write("\n".join(lines) + "\n")
-
 
 def load_snapshot(path):
     out = {}

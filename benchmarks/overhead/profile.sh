@@ -63,7 +63,7 @@ if [[ " $CONFIGS " == *" agent-otlp "* && ! -f "$AGENT" ]]; then
     -DoutputDirectory="$(dirname "$AGENT")" -Dmdep.stripVersion=false
 fi
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+source "$HERE/servers.sh"
 OTLP_PORT=$(free_port); UDP_PORT=$(free_port)
 java -Xmx256m -cp "$APP" dev.obs4j.benchmarks.overhead.Sinks "$OTLP_PORT" "$UDP_PORT" > "$OUT/sinks.log" 2>&1 &
 SINKS=$!
@@ -77,30 +77,6 @@ sleep 1
 
 # run.sh's JVM flags for every configuration, plus a deeper JFR stack (only read when a recording runs)
 JVM=(-Xms256m -Xmx256m -XX:+UseParallelGC -XX:FlightRecorderOptions=stackdepth="$JFR_STACKDEPTH")
-start_server() { # config port; sets SERVER. The same configurations as run.sh's start_server.
-  local env=(env -u OTEL_TRACES_EXPORTER -u OTEL_TRACES_SAMPLER -u OTEL_TRACES_SAMPLER_ARG)
-  local port=$2
-  case "$1" in
-    bare) cmd=(java "${JVM[@]}" -jar "$APP" --mode bare --port "$port") ;;
-    obs4j-otlp) cmd=(env OTEL_TRACES_EXPORTER=otlp OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$OTLP_PORT"
-                     java "${JVM[@]}" -jar "$APP" --mode obs4j --port "$port") ;;
-    obs4j-jaeger) cmd=(env OTEL_TRACES_EXPORTER=jaeger JAEGER_AGENT_HOST=127.0.0.1 JAEGER_AGENT_PORT="$UDP_PORT"
-                       java "${JVM[@]}" -jar "$APP" --mode obs4j --port "$port") ;;
-    obs4j-ratio) cmd=(env OTEL_TRACES_EXPORTER=otlp OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$OTLP_PORT"
-                      OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.01
-                      java "${JVM[@]}" -jar "$APP" --mode obs4j --port "$port") ;;
-    agent-otlp) cmd=(env OTEL_SERVICE_NAME=overhead-app OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$OTLP_PORT"
-                     OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf OTEL_METRICS_EXPORTER=none OTEL_LOGS_EXPORTER=none
-                     java "${JVM[@]}" -javaagent:"$AGENT" -jar "$APP" --mode bare --port "$port") ;;
-    *) echo "unknown configuration $1" >&2; exit 2 ;;
-  esac
-  "${env[@]}" taskset -c 0 "${cmd[@]}" > "$OUT/server-$1.log" 2>&1 &
-  SERVER=$!
-  until [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/hello" || true) == 200 ]]; do
-    kill -0 $SERVER 2>/dev/null || { echo "server $1 died: $(tail -5 "$OUT/server-$1.log")" >&2; exit 1; }
-    sleep 0.02
-  done
-}
 wrk_() { taskset -c 1 wrk -t1 -c"$CONNECTIONS" "$@"; }
 jcmd_() { taskset -c 1 jcmd "$@" > /dev/null; }
 

@@ -3,7 +3,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """Per-thread CPU of a JVM, grouped by what the thread does, for run.sh's accounting.
 
-  threads.py snapshot PID FILE             # each live thread: tid, name, CPU ns (/proc/PID/task/TID/schedstat)
+  threads.py snapshot PID FILE             # each live thread: tid, name, CPU ns (/proc/PID/task/TID/schedstat),
+                                           # utime and stime ticks (.../stat; jfr_account.py reads them)
   threads.py diff BEFORE AFTER REQUESTS    # CPU µs per request by group, then by thread name, as CSV fields
 
 Groups, by thread name (Linux keeps the first 15 characters):
@@ -41,9 +42,13 @@ def snapshot(pid, path):
                 name = f.read().strip()
             with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
                 ns = int(f.read().split()[0])
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                stat = f.read()
         except OSError:
             continue
-        lines.append(f"{tid}\t{name}\t{ns}")
+        fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) ": field 3 is fields[0]
+        utime, stime = int(fields[11]), int(fields[12])  # user and kernel time, in clock ticks
+        lines.append(f"{tid}\t{name}\t{ns}\t{utime}\t{stime}")
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
 
@@ -53,7 +58,7 @@ def load(path):
     with open(path) as f:
         for line in f:
             if line.strip():
-                tid, name, ns = line.rstrip("\n").split("\t")
+                tid, name, ns = line.rstrip("\n").split("\t")[:3]
                 out[tid] = (name, int(ns))
     return out
 
