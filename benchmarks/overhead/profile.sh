@@ -82,7 +82,7 @@ jcmd_() { taskset -c 1 jcmd "$@" > /dev/null; }
 
 declare -A FIXED_RATE
 echo "config,route,rate,achieved_rps,ok,errors,late,seconds,period_ms,before,after,jfr,uptime" > "$OUT/profile.csv"
-period_ms=$(python3 -c "import re,sys; v=sys.argv[1].replace(' ',''); n=float(re.match(r'[0-9.]+',v).group()); print(n*{'ns':1e-6,'us':1e-3,'ms':1,'s':1000}[v[len(re.match(r'[0-9.]+',v).group()):]])" "$JFR_PERIOD")
+period_ms=$("$PY" -c "import re,sys; v=sys.argv[1].replace(' ',''); n=float(re.match(r'[0-9.]+',v).group()); print(n*{'ns':1e-6,'us':1e-3,'ms':1,'s':1000}[v[len(re.match(r'[0-9.]+',v).group()):]])" "$JFR_PERIOD")
 for config in $CONFIGS; do
   port=$(free_port)
   start_server "$config" "$port"
@@ -102,17 +102,17 @@ for config in $CONFIGS; do
     done
     echo "$config $route settled after ${settled}s at $best req/s"
     if [[ -z "${FIXED_RATE[$route]:-}" ]]; then # bare first: without bare, the first configuration's rate
-      FIXED_RATE[$route]=${FIXED_RATE_OVERRIDE:-$(python3 -c "print(int($best * $FIXED_FRACTION))")}
+      FIXED_RATE[$route]=${FIXED_RATE_OVERRIDE:-$(awk -v b="$best" -v f="$FIXED_FRACTION" 'BEGIN { print int(b * f) }')}
     fi
   done
   for route in $ROUTES; do
     rate=${FIXED_RATE[$route]}
     base="$config-$route"
     jcmd_ "$pid" JFR.start name=account settings="$JFR_SETTINGS" "jdk.ExecutionSample#period=$JFR_PERIOD"
-    python3 "$HERE/jfr_account.py" snapshot "$pid" "$OUT/$base.before"
+    "$PY" "$HERE/jfr_account.py" snapshot "$pid" "$OUT/$base.before"
     line=$(taskset -c 1 java -Xmx256m -cp "$APP" dev.obs4j.benchmarks.overhead.RateLoad \
       "http://127.0.0.1:$port$(path_of "$route")" "$rate" "$RECORD" 16)
-    python3 "$HERE/jfr_account.py" snapshot "$pid" "$OUT/$base.after"
+    "$PY" "$HERE/jfr_account.py" snapshot "$pid" "$OUT/$base.after"
     jcmd_ "$pid" JFR.stop name=account filename="$OUT/$base.jfr"
     load=$(awk '{print $1}' /proc/loadavg)
     eval "$(echo "$line" | tr ' ' '\n' | grep '=' | sed 's/^/L_/')"
@@ -124,4 +124,4 @@ for config in $CONFIGS; do
   SERVER=""
 done
 
-python3 "$HERE/jfr_account.py" report "$OUT" | tee "$OUT/accounting.md"
+"$PY" "$HERE/jfr_account.py" report "$OUT" | tee "$OUT/accounting.md"

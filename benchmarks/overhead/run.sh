@@ -19,11 +19,11 @@
 #   4. summarize.py: per configuration and route, the median of the per-round ratios to bare with a 95%
 #      bootstrap interval over rounds, and a verdict per goal of issue 24 (met / missed / not resolved).
 #
-#   benchmarks/overhead/run.sh              # the full run: ROUNDS=8, about 50 minutes on 2 cores
+#   benchmarks/overhead/run.sh              # the full run: ROUNDS=8, under 30 minutes on 2 cores (timing.txt)
 #   benchmarks/overhead/run.sh --quick      # 2 short rounds: checks the harness, resolves nothing
 #
 # Results: $OUT (default benchmarks/overhead/results): runs.csv, fixed.csv, starts.csv, threads.csv,
-# threads-by-name.csv and summary.md. SKIP_BUILD=1 uses the jar already built (build it with
+# threads-by-name.csv, summary.md and timing.txt (how long each phase took). SKIP_BUILD=1 uses the jar already built (build it with
 # mvn -DskipTests package -pl benchmarks/overhead-app -am).
 # Needs: a JDK 17, Maven, taskset, curl, python3, wrk (installed with apt-get when missing). Loopback only.
 # Where the extra CPU goes, by thread group and by JFR frame at one fixed rate: profile.sh (jfr_account.py).
@@ -37,18 +37,22 @@ if (( QUICK )); then
   SETTLE_MAX=${SETTLE_MAX:-9}; SETTLE_STEP=${SETTLE_STEP:-3}
 fi
 ROUNDS=${ROUNDS:-8}
-DURATION=${DURATION:-4}
-FIXED_DURATION=${FIXED_DURATION:-4}
+DURATION=${DURATION:-3}
+FIXED_DURATION=${FIXED_DURATION:-3}
 # One core runs the server, its JIT compiler and GC. Under load the compiler threads get a small share of
 # that core, so warming up takes long and takes longer the more code runs per request (measured: /db/orders
 # with obs4j at ratio 0.01 ran 3k req/s after 50 s, 20k after 100 s). So every configuration gets WARMUP
 # seconds over all routes, then each route runs in SETTLE_STEP steps until its rate stops rising (no step 3%
 # above the best so far, three in a row; at most SETTLE_MAX seconds) before any round is measured.
 WARMUP=${WARMUP:-20}
-SETTLE_MAX=${SETTLE_MAX:-120}
+SETTLE_MAX=${SETTLE_MAX:-60}
 SETTLE_STEP=${SETTLE_STEP:-3}
 CONNECTIONS=${CONNECTIONS:-32}
-FIXED_FRACTION=${FIXED_FRACTION:-0.5}
+# The fixed rate is this fraction of bare's settled rate. Not a half: a server pays more CPU per request at a
+# lower rate (fewer requests per wake-up), so at half its settled rate bare already used 88% of its core
+# (44 µs x 20k req/s on /hello, 2026-12-07) and the instrumented servers queued (p50 150 ms), which made
+# the fixed-rate figure measure queueing. At 0.4 every configuration has headroom.
+FIXED_FRACTION=${FIXED_FRACTION:-0.4}
 CONFIGS=${CONFIGS:-"bare obs4j-otlp obs4j-jaeger obs4j-ratio agent-otlp"}
 # async: /async/orders/17, the db route answered with ctx.future from the application's own pool
 ROUTES=${ROUTES:-"hello orders db"}
@@ -76,7 +80,7 @@ if [[ ! -f "$AGENT" ]]; then
     -DoutputDirectory="$OUT" -Dmdep.stripVersion=false
 fi
 
-source "$HERE/servers.sh"
+source "$HERE/servers.sh"   # also sets PY, the interpreter's own path
 OTLP_PORT=$(free_port); UDP_PORT=$(free_port)
 java -Xmx256m -cp "$APP" dev.obs4j.benchmarks.overhead.Sinks "$OTLP_PORT" "$UDP_PORT" > "$OUT/sinks.log" 2>&1 &
 SINKS=$!
@@ -96,9 +100,14 @@ rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 HZ=$(getconf CLK_TCK)
 wrk_() { taskset -c 1 wrk -t1 -c"$CONNECTIONS" "$@"; }
 rotate() { # the words of $2 rotated left by $1
-  python3 -c 'import sys; w=sys.argv[2].split(); k=int(sys.argv[1])%len(w); print(" ".join(w[k:]+w[:k]))' "$1" "$2"
+  "$PY" -c 'import sys; w=sys.argv[2].split(); k=int(sys.argv[1])%len(w); print(" ".join(w[k:]+w[:k]))' "$1" "$2"
 }
-to_ms() { python3 -c "import sys,re; v=sys.argv[1]; n=float(re.match(r'[0-9.]+',v).group()); u=v[len(re.match(r'[0-9.]+',v).group()):]; print(round(n*{'us':0.001,'ms':1,'s':1000}[u],3))" "$1"; }
+to_ms() { # wrk's 1.23ms, 456.00us, 1.02s in ms
+  awk -v v="$1" 'BEGIN { n = v + 0; u = v; sub(/^[0-9.]+/, "", u); printf "%.3f\n", n * (u == "us" ? 0.001 : u == "s" ? 1000 : 1) }'; }
+per_req() { awk -v d="$1" -v n="$2" -v k="$3" 'BEGIN { printf "%.2f\n", d * k / (n > 0 ? n : 1) }'; } # d*k/n
+# Where the run's time goes, printed at the end and kept in timing.txt
+T0=$SECONDS; T_PHASE=$SECONDS; : > "$OUT/timing.txt"
+phase_done() { echo "$1: $((SECONDS - T_PHASE)) s" | tee -a "$OUT/timing.txt"; T_PHASE=$SECONDS; }
 
 # 1. start-up, a fresh JVM each time, interleaved
 echo "round,config,start_ms" > "$OUT/starts.csv"
@@ -109,6 +118,8 @@ for round in $(seq 1 "$ROUNDS"); do
     kill $SERVER; wait $SERVER 2>/dev/null || true
   done
 done
+
+phase_done "1. start-up ($ROUNDS rounds)"
 
 # 2. one server per configuration, warmed up and settled on every route
 declare -A FIXED_RATE
@@ -129,13 +140,15 @@ for config in $CONFIGS; do
       if (( rps * 100 > best * 103 )); then flat=0; else flat=$((flat + 1)); fi
       if (( rps > best )); then best=$rps; fi
     done
-    echo "$config $route settled after ${settled}s at $best req/s"
-    if [[ $config == bare ]]; then FIXED_RATE[$route]=$(python3 -c "print(int($best * $FIXED_FRACTION))"); fi
+    echo "$config $route settled after ${settled}s at $best req/s" | tee -a "$OUT/timing.txt"
+    if [[ $config == bare ]]; then FIXED_RATE[$route]=$(awk -v b="$best" -v f="$FIXED_FRACTION" 'BEGIN { print int(b * f) }'); fi
   done
 done
 for route in $ROUTES; do # without bare in CONFIGS: half of the first configuration's rate would mislead
   [[ -n "${FIXED_RATE[$route]:-}" ]] || FIXED_RATE[$route]=${FIXED_RATE_DEFAULT:-10000}
 done
+
+phase_done "2. warm-up and settling"
 
 # 3. interleaved rounds
 echo "round,config,route,rps,cpu_us_per_req,jit_us_per_req,p50_ms,p99_ms,alloc_bytes_per_req,start_ms,rss_mb,settle_s" > "$RESULTS"
@@ -150,18 +163,18 @@ for round in $(seq 1 "$ROUNDS"); do
     pid=${PID[$config]}; port=${PORT[$config]}
     for route in $ROUTES; do
       path=$(path_of "$route")
-      python3 "$HERE/threads.py" snapshot "$pid" "$TMP/before"
+      "$PY" "$HERE/threads.py" snapshot "$pid" "$TMP/before"
       t_before=$(ticks "$pid"); a_before=$(allocated "$port")
       out=$(wrk_ -d"${DURATION}s" --latency "http://127.0.0.1:$port$path")
       t_after=$(ticks "$pid"); a_after=$(allocated "$port")
-      python3 "$HERE/threads.py" snapshot "$pid" "$TMP/after"
+      "$PY" "$HERE/threads.py" snapshot "$pid" "$TMP/after"
       requests=$(echo "$out" | awk '/requests in/ {print $1}')
       rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
       p50=$(echo "$out" | awk '$1=="50%" {print $2}')
       p99=$(echo "$out" | awk '$1=="99%" {print $2}')
-      cpu=$(python3 -c "print(round(($t_after-$t_before)/$HZ*1e6/$requests, 2))")
-      alloc=$(python3 -c "print(round(($a_after-$a_before)/$requests))")
-      groups=$(python3 "$HERE/threads.py" diff "$TMP/before" "$TMP/after" "$requests")
+      cpu=$(per_req "$((t_after - t_before))" "$requests" "$((1000000 / HZ))")
+      alloc=$(per_req "$((a_after - a_before))" "$requests" 1 | cut -d. -f1)
+      groups=$("$PY" "$HERE/threads.py" diff "$TMP/before" "$TMP/after" "$requests")
       jit=$(echo "$groups" | head -1 | cut -d, -f3)
       start_ms=$(echo "$START_OF" | awk -F= -v c="$config" '$1 == c {s += $2; n++} END {print (n ? int(s / n) : "")}')
       echo "$round,$config,$route,$rps,$cpu,$jit,$(to_ms "$p50"),$(to_ms "$p99"),$alloc,$start_ms,$(( $(rss_kb "$pid") / 1024 )),0" | tee -a "$RESULTS"
@@ -178,11 +191,14 @@ for round in $(seq 1 "$ROUNDS"); do
         "http://127.0.0.1:$port$(path_of "$route")" "$rate" "$FIXED_DURATION" 16)
       t_after=$(ticks "$pid")
       eval "$(echo "$line" | tr ' ' '\n' | grep '=' | sed 's/^/L_/')"
-      cpu=$(python3 -c "print(round(($t_after-$t_before)/$HZ*1e6/max(1,$L_ok), 2))")
+      cpu=$(per_req "$((t_after - t_before))" "$L_ok" "$((1000000 / HZ))")
       echo "$round,$config,$route,$rate,$L_achieved_rps,$cpu,$L_p50_ms,$L_p99_ms,$L_errors" | tee -a "$OUT/fixed.csv"
     done
   done
+  echo "round $round done at $((SECONDS - T0)) s" | tee -a "$OUT/timing.txt"
 done
 rm -rf "$TMP"
 
-python3 "$HERE/summarize.py" "$OUT" | tee "$OUT/summary.md"
+phase_done "3. $ROUNDS rounds"
+echo "whole run: $((SECONDS - T0)) s" | tee -a "$OUT/timing.txt"
+"$PY" "$HERE/summarize.py" "$OUT" | tee "$OUT/summary.md"

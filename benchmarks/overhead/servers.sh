@@ -5,7 +5,10 @@
 # OUT, AGENT, OTLP_PORT, UDP_PORT and the array JVM (the flags of every configuration) before calling
 # start_server.
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+# The interpreter's own path, once: a version manager's python3 shim (pyenv) costs 0.3-0.4 s per call, which
+# over a run's hundreds of calls was minutes of the run.
+PY=${PY:-$(python3 -c 'import sys; print(sys.executable)')}
+free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
 # start_server CONFIG PORT: starts CONFIG on core 0 and waits for its first 200; sets SERVER (its pid) and
 # START_MS (start to first 200).
