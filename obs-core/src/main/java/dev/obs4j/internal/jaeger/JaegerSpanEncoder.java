@@ -21,6 +21,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * Writes a span as jaeger-thrift's {@code Span} struct in Thrift compact encoding straight from the
@@ -67,6 +68,37 @@ final class JaegerSpanEncoder {
       HEX_DIGITS["0123456789abcdef".charAt(i)] = (byte) i;
       HEX_DIGITS["0123456789ABCDEF".charAt(i)] = (byte) i;
     }
+  }
+
+  // Tags every span carries, written once here: whole tags, or a string tag up to its value's length
+  private static final byte[][] KIND_TAGS = new byte[SpanKind.values().length][];
+  private static final byte[][] STATUS_CODE_TAGS = new byte[StatusCode.values().length][];
+  private static final byte[] ERROR_TAG;
+  private static final byte[] SCOPE_NAME_PREFIX;
+  private static final byte[] LIBRARY_NAME_PREFIX;
+  private static final byte[] SCOPE_VERSION_PREFIX;
+  private static final byte[] LIBRARY_VERSION_PREFIX;
+  private static final byte[] EVENT_PREFIX;
+
+  static {
+    for (SpanKind kind : SpanKind.values()) {
+      KIND_TAGS[kind.ordinal()] = constant(e -> e.writeStringTag("span.kind", KIND_NAMES[kind.ordinal()]));
+    }
+    for (StatusCode code : StatusCode.values()) {
+      STATUS_CODE_TAGS[code.ordinal()] = constant(e -> e.writeStringTag("otel.status_code", code.name()));
+    }
+    ERROR_TAG = constant(e -> e.writeBoolTag("error", true));
+    SCOPE_NAME_PREFIX = constant(e -> e.stringTagPrefix("otel.scope.name"));
+    LIBRARY_NAME_PREFIX = constant(e -> e.stringTagPrefix("otel.library.name"));
+    SCOPE_VERSION_PREFIX = constant(e -> e.stringTagPrefix("otel.scope.version"));
+    LIBRARY_VERSION_PREFIX = constant(e -> e.stringTagPrefix("otel.library.version"));
+    EVENT_PREFIX = constant(e -> e.stringTagPrefix("event"));
+  }
+
+  private static byte[] constant(Consumer<JaegerSpanEncoder> write) {
+    JaegerSpanEncoder encoder = new JaegerSpanEncoder();
+    write.accept(encoder);
+    return Arrays.copyOf(encoder.buffer, encoder.size);
   }
 
   /** Buffers above this size are given back after a batch, so that one huge span does not stay in memory. */
@@ -181,22 +213,22 @@ final class JaegerSpanEncoder {
     writeCount("otel.dropped_events_count", droppedEvents);
     writeCount("otel.dropped_links_count", droppedLinks);
     if (span.getKind() != SpanKind.INTERNAL) {
-      writeStringTag("span.kind", KIND_NAMES[span.getKind().ordinal()]);
+      writeBytes(KIND_TAGS[span.getKind().ordinal()]);
     }
     if (code != StatusCode.UNSET) {
-      writeStringTag("otel.status_code", code.name());
+      writeBytes(STATUS_CODE_TAGS[code.ordinal()]);
       if (!status.getDescription().isEmpty()) {
         writeStringTag("otel.status_description", status.getDescription());
       }
       if (code == StatusCode.ERROR) {
-        writeBoolTag("error", true);
+        writeBytes(ERROR_TAG);
       }
     }
-    writeStringTag("otel.scope.name", scope.getName());
-    writeStringTag("otel.library.name", scope.getName());
+    writeStringTag(SCOPE_NAME_PREFIX, scope.getName());
+    writeStringTag(LIBRARY_NAME_PREFIX, scope.getName());
     if (scopeVersion != null) {
-      writeStringTag("otel.scope.version", scopeVersion);
-      writeStringTag("otel.library.version", scopeVersion);
+      writeStringTag(SCOPE_VERSION_PREFIX, scopeVersion);
+      writeStringTag(LIBRARY_VERSION_PREFIX, scopeVersion);
     }
   }
 
@@ -206,7 +238,7 @@ final class JaegerSpanEncoder {
     Attributes attributes = event.getAttributes();
     int dropped = event.getDroppedAttributesCount();
     listHeader(1 + (dropped > 0 ? 1 : 0) + attributes.size(), STRUCT);
-    writeStringTag("event", event.getName());
+    writeStringTag(EVENT_PREFIX, event.getName());
     writeCount("otel.event.dropped_attributes_count", dropped);
     attributes.forEach(writeTag);
     writeByte(0);
@@ -266,10 +298,22 @@ final class JaegerSpanEncoder {
   }
 
   private void writeStringTag(String key, String value) {
-    tagHeader(key, TAG_STRING);
-    fieldHeader(1, BINARY); // vStr (3)
+    stringTagPrefix(key);
     writeString(value);
     writeByte(0);
+  }
+
+  /** A string tag whose key, type and value field header were written once, into {@code prefix}. */
+  private void writeStringTag(byte[] prefix, String value) {
+    writeBytes(prefix);
+    writeString(value);
+    writeByte(0);
+  }
+
+  /** A string tag up to its value: key, vType and the vStr field header. */
+  private void stringTagPrefix(String key) {
+    tagHeader(key, TAG_STRING);
+    fieldHeader(1, BINARY); // vStr (3)
   }
 
   private void writeBoolTag(String key, boolean value) {
