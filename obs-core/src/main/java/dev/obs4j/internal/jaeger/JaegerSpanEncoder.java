@@ -21,6 +21,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * Writes a span as jaeger-thrift's {@code Span} struct in Thrift compact encoding straight from the
@@ -57,6 +58,47 @@ final class JaegerSpanEncoder {
     for (SpanKind kind : SpanKind.values()) {
       KIND_NAMES[kind.ordinal()] = kind.name().toLowerCase(Locale.ROOT);
     }
+  }
+
+  /** The value of each hex digit ('0'-'9', 'a'-'f', 'A'-'F') by its char; 0 for every other char below 256. */
+  private static final byte[] HEX_DIGITS = new byte[256];
+
+  static {
+    for (int i = 0; i < 16; i++) {
+      HEX_DIGITS["0123456789abcdef".charAt(i)] = (byte) i;
+      HEX_DIGITS["0123456789ABCDEF".charAt(i)] = (byte) i;
+    }
+  }
+
+  // Tags every span carries, written once here: whole tags, or a string tag up to its value's length
+  private static final byte[][] KIND_TAGS = new byte[SpanKind.values().length][];
+  private static final byte[][] STATUS_CODE_TAGS = new byte[StatusCode.values().length][];
+  private static final byte[] ERROR_TAG;
+  private static final byte[] SCOPE_NAME_PREFIX;
+  private static final byte[] LIBRARY_NAME_PREFIX;
+  private static final byte[] SCOPE_VERSION_PREFIX;
+  private static final byte[] LIBRARY_VERSION_PREFIX;
+  private static final byte[] EVENT_PREFIX;
+
+  static {
+    for (SpanKind kind : SpanKind.values()) {
+      KIND_TAGS[kind.ordinal()] = constant(e -> e.writeStringTag("span.kind", KIND_NAMES[kind.ordinal()]));
+    }
+    for (StatusCode code : StatusCode.values()) {
+      STATUS_CODE_TAGS[code.ordinal()] = constant(e -> e.writeStringTag("otel.status_code", code.name()));
+    }
+    ERROR_TAG = constant(e -> e.writeBoolTag("error", true));
+    SCOPE_NAME_PREFIX = constant(e -> e.stringTagPrefix("otel.scope.name"));
+    LIBRARY_NAME_PREFIX = constant(e -> e.stringTagPrefix("otel.library.name"));
+    SCOPE_VERSION_PREFIX = constant(e -> e.stringTagPrefix("otel.scope.version"));
+    LIBRARY_VERSION_PREFIX = constant(e -> e.stringTagPrefix("otel.library.version"));
+    EVENT_PREFIX = constant(e -> e.stringTagPrefix("event"));
+  }
+
+  private static byte[] constant(Consumer<JaegerSpanEncoder> write) {
+    JaegerSpanEncoder encoder = new JaegerSpanEncoder();
+    write.accept(encoder);
+    return Arrays.copyOf(encoder.buffer, encoder.size);
   }
 
   /** Buffers above this size are given back after a batch, so that one huge span does not stay in memory. */
@@ -171,22 +213,22 @@ final class JaegerSpanEncoder {
     writeCount("otel.dropped_events_count", droppedEvents);
     writeCount("otel.dropped_links_count", droppedLinks);
     if (span.getKind() != SpanKind.INTERNAL) {
-      writeStringTag("span.kind", KIND_NAMES[span.getKind().ordinal()]);
+      writeBytes(KIND_TAGS[span.getKind().ordinal()]);
     }
     if (code != StatusCode.UNSET) {
-      writeStringTag("otel.status_code", code.name());
+      writeBytes(STATUS_CODE_TAGS[code.ordinal()]);
       if (!status.getDescription().isEmpty()) {
         writeStringTag("otel.status_description", status.getDescription());
       }
       if (code == StatusCode.ERROR) {
-        writeBoolTag("error", true);
+        writeBytes(ERROR_TAG);
       }
     }
-    writeStringTag("otel.scope.name", scope.getName());
-    writeStringTag("otel.library.name", scope.getName());
+    writeStringTag(SCOPE_NAME_PREFIX, scope.getName());
+    writeStringTag(LIBRARY_NAME_PREFIX, scope.getName());
     if (scopeVersion != null) {
-      writeStringTag("otel.scope.version", scopeVersion);
-      writeStringTag("otel.library.version", scopeVersion);
+      writeStringTag(SCOPE_VERSION_PREFIX, scopeVersion);
+      writeStringTag(LIBRARY_VERSION_PREFIX, scopeVersion);
     }
   }
 
@@ -196,7 +238,7 @@ final class JaegerSpanEncoder {
     Attributes attributes = event.getAttributes();
     int dropped = event.getDroppedAttributesCount();
     listHeader(1 + (dropped > 0 ? 1 : 0) + attributes.size(), STRUCT);
-    writeStringTag("event", event.getName());
+    writeStringTag(EVENT_PREFIX, event.getName());
     writeCount("otel.event.dropped_attributes_count", dropped);
     attributes.forEach(writeTag);
     writeByte(0);
@@ -256,10 +298,22 @@ final class JaegerSpanEncoder {
   }
 
   private void writeStringTag(String key, String value) {
-    tagHeader(key, TAG_STRING);
-    fieldHeader(1, BINARY); // vStr (3)
+    stringTagPrefix(key);
     writeString(value);
     writeByte(0);
+  }
+
+  /** A string tag whose key, type and value field header were written once, into {@code prefix}. */
+  private void writeStringTag(byte[] prefix, String value) {
+    writeBytes(prefix);
+    writeString(value);
+    writeByte(0);
+  }
+
+  /** A string tag up to its value: key, vType and the vStr field header. */
+  private void stringTagPrefix(String key) {
+    tagHeader(key, TAG_STRING);
+    fieldHeader(1, BINARY); // vStr (3)
   }
 
   private void writeBoolTag(String key, boolean value) {
@@ -407,11 +461,16 @@ final class JaegerSpanEncoder {
     return nanos / 1000; // TimeUnit.NANOSECONDS.toMicros for the values a span holds (no overflow)
   }
 
-  /** 16 hex digits of {@code id} from {@code from}, as {@code Long.parseUnsignedLong(.., 16)} reads them. */
+  /**
+   * 16 hex digits of {@code id} from {@code from}, as {@code Long.parseUnsignedLong(.., 16)} reads them: one
+   * table read per digit instead of {@code Character.digit}, whose Unicode lookup issue 24's JFR profile of
+   * the export thread put among its hottest frames. A {@code SpanContext} holds only valid lower-case ids;
+   * any other char reads as 0 here ({@code & 0xff} keeps the index in the table), never as an exception.
+   */
   private static long hex(String id, int from) {
     long value = 0;
     for (int i = from; i < from + 16; i++) {
-      value = (value << 4) | Character.digit(id.charAt(i), 16);
+      value = (value << 4) | HEX_DIGITS[id.charAt(i) & 0xff];
     }
     return value;
   }

@@ -274,6 +274,97 @@ class JaegerSpanEncoderTest {
     }
   }
 
+  /**
+   * Ids whose hex digits cover every digit in every position of the trace id (both halves), span id, parent
+   * span id and link, half of them with the top bit set (negative longs on the wire), plus the edges: read
+   * back from the exporter's datagrams with the generated classes, as the agent reads them, each id is what
+   * {@code Long.parseUnsignedLong(.., 16)} makes of its string. A digit missing from, or wrong in, the
+   * encoder's lookup table changes one of them.
+   */
+  @Test
+  void datagrams_idsWithEveryHexDigitInEveryPosition_decodeToParseUnsignedLong() throws Exception {
+    String digits = "0123456789abcdef";
+    List<String[]> ids = new ArrayList<>(); // trace id, span id, parent span id, link trace id, link span id
+    for (int shift = 0; shift < 16; shift++) {
+      StringBuilder up = new StringBuilder();
+      StringBuilder down = new StringBuilder();
+      for (int position = 0; position < 32; position++) {
+        up.append(digits.charAt((position + shift) % 16));
+        down.append(digits.charAt((64 + shift - position) % 16));
+      }
+      String a = up.toString();
+      String b = down.toString();
+      ids.add(new String[] {a, b.substring(0, 16), a.substring(16), b, a.substring(0, 16)});
+      ids.add(new String[] {b, a.substring(16), b.substring(0, 16), a, b.substring(16)});
+    }
+    String ones = "f".repeat(16);
+    String top = "8" + "0".repeat(15);
+    String max = "7" + "f".repeat(15);
+    String one = "0".repeat(15) + "1";
+    ids.add(new String[] {ones + ones, ones, top, top + max, one});
+    ids.add(new String[] {top + one, max, one, one + top, ones});
+    ids.add(new String[] {one + max, top, ones, max + ones, max});
+
+    List<SpanData> spans = new ArrayList<>();
+    for (String[] id : ids) {
+      spans.add(TestSpanData.builder()
+          .setSpanContext(SpanContext.create(id[0], id[1], TraceFlags.getSampled(), TraceState.getDefault()))
+          .setParentSpanContext(SpanContext.createFromRemoteParent(id[0], id[2], TraceFlags.getSampled(),
+              TraceState.getDefault()))
+          .setLinks(List.of(LinkData.create(SpanContext.create(id[3], id[4], TraceFlags.getDefault(),
+              TraceState.getDefault()))))
+          .setName("ids")
+          .setKind(SpanKind.INTERNAL)
+          .setStartEpochNanos(1_000)
+          .setEndEpochNanos(2_000)
+          .setStatus(StatusData.unset())
+          .setHasEnded(true)
+          .setTotalRecordedEvents(0)
+          .setTotalRecordedLinks(1)
+          .build());
+    }
+    for (SpanData span : spans) { // every id valid, so none was replaced by the invalid (all-zero) context
+      assertThat(span.getSpanContext().isValid()).isTrue();
+      assertThat(span.getParentSpanContext().isValid()).isTrue();
+      assertThat(span.getLinks().get(0).getSpanContext().isValid()).isTrue();
+    }
+
+    JaegerUdpSpanExporter exporter =
+        new JaegerUdpSpanExporter("127.0.0.1", 6831, Resource.getDefault(), new SelfMetrics(new SimpleMeterRegistry()));
+    List<Span> decoded = new ArrayList<>();
+    for (byte[] datagram : exporter.encodeDatagrams(spans)) {
+      decoded.addAll(UdpAgent.decode(datagram).getSpans());
+    }
+
+    assertThat(decoded).hasSameSizeAs(ids);
+    int negative = 0;
+    for (int i = 0; i < ids.size(); i++) {
+      String[] id = ids.get(i);
+      Span span = decoded.get(i);
+      long[] expected = {
+        Long.parseUnsignedLong(id[0].substring(0, 16), 16), Long.parseUnsignedLong(id[0].substring(16), 16),
+        Long.parseUnsignedLong(id[1], 16), Long.parseUnsignedLong(id[2], 16),
+        Long.parseUnsignedLong(id[0].substring(0, 16), 16), Long.parseUnsignedLong(id[0].substring(16), 16),
+        Long.parseUnsignedLong(id[2], 16),
+        Long.parseUnsignedLong(id[3].substring(0, 16), 16), Long.parseUnsignedLong(id[3].substring(16), 16),
+        Long.parseUnsignedLong(id[4], 16),
+      };
+      assertThat(span.getReferences()).hasSize(2);
+      var parentRef = span.getReferences().get(0);
+      var linkRef = span.getReferences().get(1);
+      long[] actual = {
+        span.getTraceIdHigh(), span.getTraceIdLow(), span.getSpanId(), span.getParentSpanId(),
+        parentRef.getTraceIdHigh(), parentRef.getTraceIdLow(), parentRef.getSpanId(),
+        linkRef.getTraceIdHigh(), linkRef.getTraceIdLow(), linkRef.getSpanId(),
+      };
+      assertThat(actual).as("ids of span %d: %s", i, String.join(" ", id)).containsExactly(expected);
+      for (long value : expected) {
+        negative += value < 0 ? 1 : 0;
+      }
+    }
+    assertThat(negative).as("ids with the top bit set").isGreaterThan(ids.size() * 3);
+  }
+
   @Test
   void writeSpan_encoderReusedAfterReset_sameBytes() throws Exception {
     JaegerSpanEncoder encoder = new JaegerSpanEncoder();
