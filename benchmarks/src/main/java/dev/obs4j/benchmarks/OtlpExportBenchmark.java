@@ -97,10 +97,18 @@ public class OtlpExportBenchmark {
   @Param({"setup"})
   public String sender;
 
+  /** {@code OTEL_EXPORTER_OTLP_COMPRESSION}: {@code none} (the default) or {@code gzip}. */
+  @Param({"none"})
+  public String compression;
+
   private HttpServer sink;
   private ExecutorService sinkThreads;
   private final AtomicLong sinkRequests = new AtomicLong();
   private final AtomicLong sinkBytes = new AtomicLong();
+  /** The client ports seen: one per connection the exporter opened. */
+  private final java.util.Set<Integer> sinkConnections = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /** Requests that asked to upgrade the connection (the JDK client's h2c attempt). */
+  private final AtomicLong sinkUpgrades = new AtomicLong();
   private SpanExporter exporter;
   private List<SpanData> spans;
   private long exportedSpans;
@@ -128,6 +136,10 @@ public class OtlpExportBenchmark {
             sinkBytes.addAndGet(in.readAllBytes().length);
           }
           sinkRequests.incrementAndGet();
+          sinkConnections.add(exchange.getRemoteAddress().getPort());
+          if (exchange.getRequestHeaders().containsKey("Upgrade")) {
+            sinkUpgrades.incrementAndGet();
+          }
           exchange.getResponseHeaders().set("Content-Type", "application/x-protobuf");
           exchange.sendResponseHeaders(200, -1);
           exchange.close();
@@ -137,6 +149,7 @@ public class OtlpExportBenchmark {
 
     Map<String, String> code = new HashMap<>();
     code.put("OTEL_TRACES_EXPORTER", "otlp");
+    code.put("OTEL_EXPORTER_OTLP_COMPRESSION", compression);
     code.put("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:" + sink.getAddress().getPort());
     Settings settings = new Settings(code, k -> null, k -> null);
     Resource resource =
@@ -156,7 +169,7 @@ public class OtlpExportBenchmark {
             ? io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter.builder()
                 .setEndpoint("http://127.0.0.1:" + sink.getAddress().getPort() + "/v1/traces")
                 .setTimeout(java.time.Duration.ofSeconds(10))
-                .setCompression("none")
+                .setCompression(compression)
                 .setExecutorService(new CallerRuns())
                 .build()
             : TracingSetup.exporters(settings, resource, new SelfMetrics(registry)).get("otlp");
@@ -283,8 +296,10 @@ public class OtlpExportBenchmark {
         exporterThreads += group.getValue();
       }
     }
-    line.append(String.format(" ALL BUT SINK %.3f; spans %d, failed exports %d, sink requests %d, %d B/span",
-        exporterThreads / 1e3 / count, count, failedExports, sinkRequests.get(),
+    line.append(String.format(" ALL BUT SINK %.3f; spans %d, failed exports %d, sink requests %d"
+        + " on %d connections, %d asking to upgrade, %d B/span",
+        exporterThreads / 1e3 / count, count, failedExports, sinkRequests.get(), sinkConnections.size(),
+        sinkUpgrades.get(),
         sinkRequests.get() == 0 ? 0 : sinkBytes.get() / Math.max(1, exportedSpans)));
     System.out.println(line);
   }
