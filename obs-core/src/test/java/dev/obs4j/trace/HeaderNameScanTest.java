@@ -94,6 +94,55 @@ class HeaderNameScanTest {
     }
   }
 
+  /**
+   * Issue 24: a request as a browser sends it, ten names and no trace header, read by every format obs4j
+   * knows. Before, B3 built a log message for the missing {@code X-B3-TraceId}, W3C baggage an empty baggage
+   * and its context, and the walk for Jaeger's baggage a lower-cased iterator over every name: 240 B or more
+   * per request. Now a format without its headers is not read, and the walk allocates nothing.
+   */
+  @Test
+  void extract_noTraceHeaders_everyFormat_allocatesAlmostNothing() {
+    try (Obs obs = TestObs.builder("svc").build()) { // extracts tracecontext, baggage, jaeger, b3, b3multi
+      Propagation propagation = obs.propagation();
+      Map<String, String> headers = request(10);
+      headers.remove("traceparent");
+      long allocated = 0;
+      int n = 20_000;
+      for (int round = 0; round < 3; round++) {
+        long before = allocatedBytes();
+        for (int i = 0; i < n; i++) {
+          Context context = propagation.extract(Context.root(), headers, SERVER_GETTER);
+          if (Span.fromContext(context).getSpanContext().isValid() || !Baggage.fromContext(context).isEmpty()) {
+            throw new AssertionError("found a parent or baggage in " + headers);
+          }
+        }
+        allocated = (allocatedBytes() - before) / n;
+      }
+      // left: the getter's adapter, the per-format array and the carrier's own name iterator
+      assertThat(allocated).as("bytes per extract without trace headers").isLessThan(120);
+    }
+  }
+
+  /** B3 still read when only its multi-header trace id is there, in a server's spelling; W3C baggage too. */
+  @Test
+  void extract_b3MultiAndBaggage_inServerSpelling_stillRead() {
+    try (Obs obs = TestObs.builder("svc").build()) {
+      Map<String, String> headers = request(10);
+      headers.remove("traceparent");
+      headers.put("X-B3-TraceId", "4bf92f3577b34da6a3ce929d0e0e4736");
+      headers.put("X-B3-SpanId", "00f067aa0ba902b7");
+      headers.put("X-B3-Sampled", "1");
+      headers.put("Baggage", "tenant=acme");
+      Context context = obs.propagation().extract(Context.root(), headers, SERVER_GETTER);
+      assertThat(Span.fromContext(context).getSpanContext().getSpanId()).isEqualTo("00f067aa0ba902b7");
+      assertThat(Baggage.fromContext(context).getEntryValue("tenant")).isEqualTo("acme");
+      headers.put("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-1111111111111111-01");
+      context = obs.propagation().extract(Context.root(), headers, SERVER_GETTER);
+      assertThat(Span.fromContext(context).getSpanContext().getSpanId()).as("W3C wins over B3")
+          .isEqualTo("1111111111111111");
+    }
+  }
+
   /** Bytes this thread has allocated, through {@code com.sun.management.ThreadMXBean} by reflection. */
   static long allocatedBytes() {
     try {
