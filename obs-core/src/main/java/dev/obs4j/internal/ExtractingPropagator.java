@@ -43,6 +43,9 @@ public final class ExtractingPropagator implements TextMapPropagator {
    * them pays nothing (issue 24).
    */
   private final @Nullable String[][] needsOneOf;
+  /** The format in both lists (Jaeger), or -1; {@link #sharedFormats} how many formats are. */
+  private final int sharedFormat;
+  private final int sharedFormats;
 
   /**
    * {@code traceFormats} in order of precedence; {@code baggageFormats} from the least to the most trusted
@@ -54,6 +57,18 @@ public final class ExtractingPropagator implements TextMapPropagator {
     this.baggageOrder = indexes(baggageFormats, distinct);
     this.formats = distinct.toArray(new TextMapPropagator[0]);
     distinct.forEach(p -> fields.addAll(p.fields()));
+    int shared = -1;
+    int sharedCount = 0;
+    for (int t : traceOrder) {
+      for (int b : baggageOrder) {
+        if (t == b) {
+          shared = t;
+          sharedCount++;
+        }
+      }
+    }
+    this.sharedFormat = shared;
+    this.sharedFormats = sharedCount;
     this.needsOneOf = new String[formats.length][];
     for (int i = 0; i < formats.length; i++) {
       needsOneOf[i] = needsOneOf(formats[i]);
@@ -99,10 +114,17 @@ public final class ExtractingPropagator implements TextMapPropagator {
 
   @Override
   public <C> Context extract(Context context, @Nullable C carrier, TextMapGetter<C> getter) {
-    Context[] read = new Context[formats.length];
+    // A format in both lists (Jaeger) is read once: kept in a local when it is the only one, which spares an
+    // array per request (issue 24); in an array when there are several.
+    Context[] read = sharedFormats > 1 ? new Context[formats.length] : null;
+    Context sharedRead = null;
     Context result = context;
     for (int i : traceOrder) {
-      SpanContext parent = Span.fromContext(read(i, read, carrier, getter)).getSpanContext();
+      Context found = read(i, read, carrier, getter);
+      if (i == sharedFormat) {
+        sharedRead = found;
+      }
+      SpanContext parent = Span.fromContext(found).getSpanContext();
       if (parent.isValid()) {
         result = result.with(Span.wrap(parent));
         break;
@@ -110,7 +132,8 @@ public final class ExtractingPropagator implements TextMapPropagator {
     }
     BaggageBuilder merged = null;
     for (int i : baggageOrder) {
-      Baggage baggage = Baggage.fromContext(read(i, read, carrier, getter));
+      Baggage baggage = Baggage.fromContext(
+          i == sharedFormat && sharedRead != null ? sharedRead : read(i, read, carrier, getter));
       if (!baggage.isEmpty()) {
         if (merged == null) {
           merged = Baggage.fromContext(context).toBuilder();
@@ -129,7 +152,12 @@ public final class ExtractingPropagator implements TextMapPropagator {
     return merged == null ? result : result.with(merged.build());
   }
 
-  private <C> Context read(int format, Context[] read, @Nullable C carrier, TextMapGetter<C> getter) {
+  private <C> Context read(int format, Context @Nullable [] read, @Nullable C carrier, TextMapGetter<C> getter) {
+    if (read == null) {
+      return absent(needsOneOf[format], formats[format] instanceof W3CBaggagePropagator, carrier, getter)
+          ? Context.root()
+          : formats[format].extract(Context.root(), carrier, getter);
+    }
     Context context = read[format];
     if (context == null) {
       // Without any of its headers a format finds nothing: neither a parent nor baggage, as from the root.

@@ -143,6 +143,33 @@ class HeaderNameScanTest {
     }
   }
 
+  /** Jaeger carries a parent and baggage, and is read once for both: one uber-trace-id lookup, one walk. */
+  @Test
+  void extract_jaegerParentAndBaggage_readOnce() {
+    try (Obs obs = TestObs.builder("svc").build()) {
+      Map<String, String> headers = request(10);
+      headers.remove("traceparent");
+      headers.put("uber-trace-id", "4bf92f3577b34da6a3ce929d0e0e4736:00f067aa0ba902b7:0:1");
+      headers.put("Uberctx-Tenant", "acme");
+      Map<String, Integer> lookups = new java.util.HashMap<>();
+      int[] walks = {0};
+      HeaderGetter<Map<String, String>> counting = HeaderGetter.ignoringCase(
+          (carrier, name) -> {
+            lookups.merge(name.toLowerCase(java.util.Locale.ROOT), 1, Integer::sum);
+            return get(carrier, name);
+          },
+          carrier -> {
+            walks[0]++;
+            return carrier.keySet();
+          });
+      Context context = obs.propagation().extract(Context.root(), headers, counting);
+      assertThat(Span.fromContext(context).getSpanContext().getSpanId()).isEqualTo("00f067aa0ba902b7");
+      assertThat(Baggage.fromContext(context).getEntryValue("tenant")).isEqualTo("acme");
+      assertThat(lookups.get("uber-trace-id")).as("uber-trace-id lookups").isEqualTo(1);
+      assertThat(walks[0]).as("walks over the header names").isEqualTo(1);
+    }
+  }
+
   /** Bytes this thread has allocated, through {@code com.sun.management.ThreadMXBean} by reflection. */
   static long allocatedBytes() {
     try {
