@@ -13,6 +13,7 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
 import java.lang.management.ManagementFactory;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
@@ -104,22 +105,37 @@ class HeaderNameScanTest {
   void extract_noTraceHeaders_everyFormat_allocatesAlmostNothing() {
     try (Obs obs = TestObs.builder("svc").build()) { // extracts tracecontext, baggage, jaeger, b3, b3multi
       Propagation propagation = obs.propagation();
-      Map<String, String> headers = request(10);
-      headers.remove("traceparent");
+      Map<String, String> request = request(10);
+      request.remove("traceparent");
+      // Looked up without an iterator per lookup, as Jetty's fields are: the test's own getter must not
+      // allocate where the JIT cannot inline it (in the whole suite its call sites see many getters).
+      String[][] pairs = request.entrySet().stream()
+          .map(e -> new String[] {e.getKey(), e.getValue()}).toArray(String[][]::new);
+      List<String> names = List.copyOf(request.keySet());
+      HeaderGetter<String[][]> getter = HeaderGetter.ignoringCase(
+          (carrier, name) -> {
+            for (int i = 0; i < carrier.length; i++) {
+              if (carrier[i][0].equalsIgnoreCase(name)) {
+                return carrier[i][1];
+              }
+            }
+            return null;
+          },
+          carrier -> names);
       long allocated = 0;
       int n = 20_000;
       for (int round = 0; round < 3; round++) {
         long before = allocatedBytes();
         for (int i = 0; i < n; i++) {
-          Context context = propagation.extract(Context.root(), headers, SERVER_GETTER);
+          Context context = propagation.extract(Context.root(), pairs, getter);
           if (Span.fromContext(context).getSpanContext().isValid() || !Baggage.fromContext(context).isEmpty()) {
-            throw new AssertionError("found a parent or baggage in " + headers);
+            throw new AssertionError("found a parent or baggage in " + request);
           }
         }
         allocated = (allocatedBytes() - before) / n;
       }
-      // left: the getter's adapter, the per-format array and the carrier's own name iterator
-      assertThat(allocated).as("bytes per extract without trace headers").isLessThan(120);
+      // left at most: the getter's adapter and the name list's iterator
+      assertThat(allocated).as("bytes per extract without trace headers").isLessThan(100);
     }
   }
 
