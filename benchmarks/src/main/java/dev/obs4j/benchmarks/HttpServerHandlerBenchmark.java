@@ -11,6 +11,7 @@ import dev.obs4j.http.HttpServerResponse;
 import dev.obs4j.http.ObsHttp;
 import dev.obs4j.instrument.Operation;
 import io.opentelemetry.context.Scope;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -31,7 +32,9 @@ import org.openjdk.jmh.infra.Blackhole;
  * The HTTP server handler per request, as every adapter runs it: start (extract, span, trace-id response
  * headers), make current (log context), end (span name and attributes, {@code http.server.requests} timer
  * with exemplar, span end), around a handler that does nothing; against the bare handler, and with
- * sampling off. The request carries a W3C parent, as in a service behind another.
+ * sampling off. The request carries a W3C parent, as in a service behind another; the {@code _browserHeaders}
+ * methods serve instead a request as a browser or curl sends it straight to the service (ten header names
+ * in the client's spelling, no trace header), looked up ignoring case as Jetty and the Servlet API do.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -80,6 +83,63 @@ public class HttpServerHandlerBenchmark {
       };
 
   private static final HttpServerResponse RESPONSE = HttpServerResponse.of(REQUEST, 200);
+
+  /** What a browser sends (Chrome's set, shortened values), in its spelling and order; no trace context. */
+  private static final String[][] BROWSER_HEADERS = {
+    {"Host", "localhost:8080"},
+    {"Connection", "keep-alive"},
+    {"Cache-Control", "max-age=0"},
+    {"sec-ch-ua", "\"Chromium\";v=\"131\", \"Not_A Brand\";v=\"24\""},
+    {"Upgrade-Insecure-Requests", "1"},
+    {"User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"},
+    {"Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"},
+    {"Accept-Encoding", "gzip, deflate, br, zstd"},
+    {"Accept-Language", "en-US,en;q=0.9"},
+    {"Cookie", "session=8f14e45fceea167a5a36dedd4bea2543"},
+  };
+
+  private static final List<String> BROWSER_HEADER_NAMES =
+      java.util.Arrays.stream(BROWSER_HEADERS).map(h -> h[0]).collect(java.util.stream.Collectors.toUnmodifiableList());
+
+  static final HttpServerRequest BROWSER_REQUEST =
+      new HttpServerRequest() {
+        @Override
+        public String method() {
+          return "GET";
+        }
+
+        @Override
+        public String path() {
+          return "/orders/17";
+        }
+
+        @Override
+        public String route() {
+          return "/orders/{id}";
+        }
+
+        @Override
+        public @Nullable String header(String name) {
+          for (String[] header : BROWSER_HEADERS) { // as Jetty's HttpFields: a walk, ignoring case
+            if (header[0].equalsIgnoreCase(name)) {
+              return header[1];
+            }
+          }
+          return null;
+        }
+
+        @Override
+        public Iterable<String> headerNames() {
+          return BROWSER_HEADER_NAMES;
+        }
+
+        @Override
+        public String clientAddress() {
+          return "127.0.0.1";
+        }
+      };
+
+  private static final HttpServerResponse BROWSER_RESPONSE = HttpServerResponse.of(BROWSER_REQUEST, 200);
 
   private Obs sampledObs;
   private Obs unsampledObs;
@@ -134,11 +194,26 @@ public class HttpServerHandlerBenchmark {
     serve(unsampled, bh);
   }
 
+  @Benchmark
+  public void obs4j_sampled_browserHeaders(Blackhole bh) {
+    serve(sampled, BROWSER_REQUEST, BROWSER_RESPONSE, bh);
+  }
+
+  @Benchmark
+  public void obs4j_unsampled_browserHeaders(Blackhole bh) {
+    serve(unsampled, BROWSER_REQUEST, BROWSER_RESPONSE, bh);
+  }
+
   private static void serve(HttpServerHandler handler, Blackhole bh) {
-    Operation operation = handler.start(REQUEST, bh, (b, name, value) -> b.consume(value));
+    serve(handler, REQUEST, RESPONSE, bh);
+  }
+
+  private static void serve(
+      HttpServerHandler handler, HttpServerRequest request, HttpServerResponse response, Blackhole bh) {
+    Operation operation = handler.start(request, bh, (b, name, value) -> b.consume(value));
     try (Scope ignored = operation.makeCurrent()) {
       handler(bh);
     }
-    handler.end(operation, RESPONSE, null);
+    handler.end(operation, response, null);
   }
 }

@@ -6,12 +6,14 @@ package dev.obs4j.internal;
 
 import io.opentelemetry.api.baggage.Baggage;
 import io.opentelemetry.api.baggage.BaggageBuilder;
+import io.opentelemetry.api.baggage.propagation.W3CBaggagePropagator;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.context.propagation.TextMapSetter;
+import io.opentelemetry.extension.trace.propagation.B3Propagator;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
@@ -34,6 +36,16 @@ public final class ExtractingPropagator implements TextMapPropagator {
   private final int[] traceOrder;
   private final int[] baggageOrder;
   private final Set<String> fields = new LinkedHashSet<>();
+  /**
+   * Per format, headers of which at least one must be there for it to find anything, or null to read it
+   * always: for the formats whose extract allocates when nothing is there (B3 builds a log message for the
+   * missing {@code X-B3-TraceId}, W3C baggage an empty baggage and a context), so that a request without
+   * them pays nothing (issue 24).
+   */
+  private final @Nullable String[][] needsOneOf;
+  /** The format in both lists (Jaeger), or -1; {@link #sharedFormats} how many formats are. */
+  private final int sharedFormat;
+  private final int sharedFormats;
 
   /**
    * {@code traceFormats} in order of precedence; {@code baggageFormats} from the least to the most trusted
@@ -45,6 +57,36 @@ public final class ExtractingPropagator implements TextMapPropagator {
     this.baggageOrder = indexes(baggageFormats, distinct);
     this.formats = distinct.toArray(new TextMapPropagator[0]);
     distinct.forEach(p -> fields.addAll(p.fields()));
+    int shared = -1;
+    int sharedCount = 0;
+    for (int t : traceOrder) {
+      for (int b : baggageOrder) {
+        if (t == b) {
+          shared = t;
+          sharedCount++;
+        }
+      }
+    }
+    this.sharedFormat = shared;
+    this.sharedFormats = sharedCount;
+    this.needsOneOf = new String[formats.length][];
+    for (int i = 0; i < formats.length; i++) {
+      needsOneOf[i] = needsOneOf(formats[i]);
+    }
+  }
+
+  /**
+   * The headers without which {@code format} finds nothing, for the formats that allocate even then:
+   * B3 single ({@code b3}) or multi (it gives up without {@code X-B3-TraceId}); W3C {@code baggage}.
+   */
+  private static String @Nullable [] needsOneOf(TextMapPropagator format) {
+    if (format instanceof B3Propagator) {
+      return new String[] {"b3", "X-B3-TraceId"};
+    }
+    if (format instanceof W3CBaggagePropagator) {
+      return new String[] {"baggage"};
+    }
+    return null;
   }
 
   private static int[] indexes(List<TextMapPropagator> wanted, List<TextMapPropagator> distinct) {
@@ -72,10 +114,17 @@ public final class ExtractingPropagator implements TextMapPropagator {
 
   @Override
   public <C> Context extract(Context context, @Nullable C carrier, TextMapGetter<C> getter) {
-    Context[] read = new Context[formats.length];
+    // A format in both lists (Jaeger) is read once: kept in a local when it is the only one, which spares an
+    // array per request (issue 24); in an array when there are several.
+    Context[] read = sharedFormats > 1 ? new Context[formats.length] : null;
+    Context sharedRead = null;
     Context result = context;
     for (int i : traceOrder) {
-      SpanContext parent = Span.fromContext(read(i, read, carrier, getter)).getSpanContext();
+      Context found = read(i, read, carrier, getter);
+      if (i == sharedFormat) {
+        sharedRead = found;
+      }
+      SpanContext parent = Span.fromContext(found).getSpanContext();
       if (parent.isValid()) {
         result = result.with(Span.wrap(parent));
         break;
@@ -83,7 +132,8 @@ public final class ExtractingPropagator implements TextMapPropagator {
     }
     BaggageBuilder merged = null;
     for (int i : baggageOrder) {
-      Baggage baggage = Baggage.fromContext(read(i, read, carrier, getter));
+      Baggage baggage = Baggage.fromContext(
+          i == sharedFormat && sharedRead != null ? sharedRead : read(i, read, carrier, getter));
       if (!baggage.isEmpty()) {
         if (merged == null) {
           merged = Baggage.fromContext(context).toBuilder();
@@ -102,13 +152,40 @@ public final class ExtractingPropagator implements TextMapPropagator {
     return merged == null ? result : result.with(merged.build());
   }
 
-  private <C> Context read(int format, Context[] read, @Nullable C carrier, TextMapGetter<C> getter) {
+  private <C> Context read(int format, Context @Nullable [] read, @Nullable C carrier, TextMapGetter<C> getter) {
+    if (read == null) {
+      return absent(needsOneOf[format], formats[format] instanceof W3CBaggagePropagator, carrier, getter)
+          ? Context.root()
+          : formats[format].extract(Context.root(), carrier, getter);
+    }
     Context context = read[format];
     if (context == null) {
-      context = formats[format].extract(Context.root(), carrier, getter);
+      // Without any of its headers a format finds nothing: neither a parent nor baggage, as from the root.
+      context = absent(needsOneOf[format], formats[format] instanceof W3CBaggagePropagator, carrier, getter)
+          ? Context.root()
+          : formats[format].extract(Context.root(), carrier, getter);
       read[format] = context;
     }
     return context;
+  }
+
+  /** Whether none of {@code headers} is there, asked as the format asks (W3C baggage: every value). */
+  private static <C> boolean absent(
+      String @Nullable [] headers, boolean all, @Nullable C carrier, TextMapGetter<C> getter) {
+    if (headers == null) {
+      return false;
+    }
+    for (String header : headers) {
+      if (all) {
+        java.util.Iterator<String> values = getter.getAll(carrier, header);
+        if (values != null && values.hasNext()) {
+          return false;
+        }
+      } else if (getter.get(carrier, header) != null) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Override

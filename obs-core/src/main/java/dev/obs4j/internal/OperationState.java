@@ -73,13 +73,13 @@ public final class OperationState {
     return previous;
   }
 
-  /** Gives the MDC back to {@code previous} (the result of {@link #claimMdc}). */
+  /**
+   * Gives the MDC back to {@code previous} (the result of {@link #claimMdc}). Set to null rather than removed:
+   * a removed value is made again by the next request's {@code get}, a map entry per request (issue 24); the
+   * entry left holds no operation, only the thread's null.
+   */
   public static void releaseMdc(@Nullable OperationState previous) {
-    if (previous == null) {
-      MDC_OWNER.remove();
-    } else {
-      MDC_OWNER.set(previous);
-    }
+    MDC_OWNER.set(previous);
   }
 
   public Context storeIn(Context context) {

@@ -13,8 +13,8 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.context.propagation.TextMapSetter;
+import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -178,30 +178,42 @@ public final class Propagation {
       this.getter = getter;
     }
 
+    /**
+     * Only the names a propagator can find by listing alone, lower-cased: those Jaeger's propagator looks for
+     * ({@code uberctx-*} baggage and {@code jaeger-baggage}, in any spelling), in the carrier's order. Every
+     * other header the extractor's propagators ask for by name, so the rest of the names would only be walked
+     * and lower-cased for nothing on every request (issue 24): one pass here, with no lower-case copy and no
+     * allocation when none of them is there, which is nearly always.
+     */
     @Override
     public Iterable<String> keys(C carrier) {
       Iterable<String> own = carrier == null ? null : getter.names(carrier);
       if (own == null) {
         return List.of();
       }
-      // Lower-cased as they are read, without a copy: only Jaeger's propagator walks them, on every
-      // request (toLowerCase returns the same string when it is lower-case already).
-      return () -> {
-        Iterator<String> it = own.iterator();
-        return new Iterator<String>() {
-          @Override
-          public boolean hasNext() {
-            return it.hasNext();
+      List<String> listedOnly = null;
+      for (String name : own) {
+        if (name != null && listedOnly(name)) {
+          if (listedOnly == null) {
+            listedOnly = new ArrayList<>(4);
           }
-
-          @Override
-          public String next() {
-            String name = it.next();
-            return name == null ? "" : lowerCase(name);
-          }
-        };
-      };
+          listedOnly.add(lowerCase(name));
+        }
+      }
+      return listedOnly == null ? List.of() : listedOnly;
     }
+
+    /**
+     * Whether {@code name} lower-cased starts with {@code uberctx-} or is {@code jaeger-baggage}, what
+     * Jaeger's propagator compares the listed names with; compared ignoring case, without a copy.
+     */
+    static boolean listedOnly(String name) {
+      return name.regionMatches(true, 0, JAEGER_BAGGAGE_PREFIX, 0, JAEGER_BAGGAGE_PREFIX.length())
+          || name.equalsIgnoreCase(JAEGER_BAGGAGE_HEADER);
+    }
+
+    private static final String JAEGER_BAGGAGE_PREFIX = "uberctx-";
+    private static final String JAEGER_BAGGAGE_HEADER = "jaeger-baggage";
 
     /**
      * {@code name} in lower case, without a new string per request for the names servers hand over in the
