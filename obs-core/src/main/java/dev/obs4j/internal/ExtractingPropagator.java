@@ -154,19 +154,21 @@ public final class ExtractingPropagator implements TextMapPropagator {
 
   private <C> Context read(int format, Context @Nullable [] read, @Nullable C carrier, TextMapGetter<C> getter) {
     if (read == null) {
-      return absent(needsOneOf[format], formats[format] instanceof W3CBaggagePropagator, carrier, getter)
-          ? Context.root()
-          : formats[format].extract(Context.root(), carrier, getter);
+      return extract(format, carrier, getter);
     }
     Context context = read[format];
     if (context == null) {
-      // Without any of its headers a format finds nothing: neither a parent nor baggage, as from the root.
-      context = absent(needsOneOf[format], formats[format] instanceof W3CBaggagePropagator, carrier, getter)
-          ? Context.root()
-          : formats[format].extract(Context.root(), carrier, getter);
+      context = extract(format, carrier, getter);
       read[format] = context;
     }
     return context;
+  }
+
+  /** What {@code format} finds: without any of its headers nothing, neither a parent nor baggage, as the root. */
+  private <C> Context extract(int format, @Nullable C carrier, TextMapGetter<C> getter) {
+    return absent(needsOneOf[format], formats[format] instanceof W3CBaggagePropagator, carrier, getter)
+        ? Context.root()
+        : formats[format].extract(Context.root(), carrier, getter);
   }
 
   /** Whether none of {@code headers} is there, asked as the format asks (W3C baggage: every value). */
