@@ -143,12 +143,10 @@ public final class HttpServerHandler {
     // gathered only for a span that records (sampled), so a request that is not sampled pays for none.
     String route = routeAtStart(request);
     RouteStart known = route == null ? null : routeStart(route);
-    Operation operation =
-        known != null
-            ? operations.startEntry(request, getter, known.name(method), SpanKind.SERVER, known.attributes)
-            : operations.startEntry(
-                request, getter, spanName(method, route), SpanKind.SERVER,
-                route == null ? Attributes.empty() : Attributes.of(ROUTE, route));
+    String name = known != null ? known.name(method) : spanName(method, route);
+    Attributes startAttributes =
+        known != null ? known.attributes : route == null ? Attributes.empty() : Attributes.of(ROUTE, route);
+    Operation operation = operations.startEntry(request, getter, name, SpanKind.SERVER, startAttributes);
     Span span = operation.span();
     if (span.isRecording()) {
       setStartAttributes(span, request, method);
